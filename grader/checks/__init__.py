@@ -1,0 +1,1 @@
+"""The checks: one pytest file per exercise, run by the grader with pytest-json-report."""

@@ -1,0 +1,94 @@
+"""The pytest plugin behind the checks: options, the ``check`` marker, fixtures, metadata.
+
+Loaded with ``-p grader.checks.plugin`` by :mod:`grader.suite`. Each check is a test
+marked ``@pytest.mark.check(id, kind, points)``; its outcome, message and evidence are
+attached to the pytest-json-report entry as ``metadata["mpgrade"]``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.catalogue import BY_ID
+from grader.checks.support import CheckFailed, Submission, SubmissionError
+from grader.model import Kind
+from grader.sandbox import subreaper
+
+EVIDENCE = pytest.StashKey[dict[str, Any]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mpgrade")
+    group.addoption("--mpgrade-submission", required=True, help="directory holding the submission's files")
+    group.addoption("--mpgrade-start-methods", default="forkserver", help="comma-separated start methods")
+    group.addoption("--mpgrade-timeout", type=float, default=30.0, help="default seconds for one run")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "check(id, kind, points): a graded check")
+    subreaper.become_subreaper()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker("check")
+        if marker is None or len(marker.args) != 3:
+            raise pytest.UsageError(f"{item.nodeid}: every check needs @pytest.mark.check(id, kind, points)")
+        Kind(marker.args[1])  # a kind outside the contract's list is a fault of the check file
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "start_method" in metafunc.fixturenames:
+        methods = metafunc.config.getoption("--mpgrade-start-methods").split(",")
+        metafunc.parametrize("start_method", methods, scope="module")
+
+
+@pytest.fixture(scope="module")
+def submission(request: pytest.FixtureRequest, start_method: str) -> Submission:
+    exercise = BY_ID[request.module.EXERCISE]
+    directory = Path(request.config.getoption("--mpgrade-submission"))
+    return Submission(exercise, directory, start_method, request.config.getoption("--mpgrade-timeout"))
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """A dict the check fills with figures worth showing even when it passes."""
+    data: dict[str, Any] = {}
+    request.node.stash[EVIDENCE] = data
+    return data
+
+
+def _classify(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException] | None) -> dict[str, Any]:
+    data = dict(item.stash.get(EVIDENCE, {}))
+    if excinfo is None:
+        return {"status": "passed", "message": "", "data": data}
+    error = excinfo.value
+    if isinstance(error, CheckFailed):
+        return {"status": "failed", "message": error.message, "data": {**data, **error.data}}
+    if isinstance(error, SubmissionError):
+        return {"status": "error", "message": error.message, "data": {**data, **error.data}}
+    if excinfo.errisinstance(pytest.skip.Exception):
+        return {"status": "skipped", "message": str(getattr(error, "msg", error)), "data": data}
+    if isinstance(error, AssertionError):
+        return {"status": "failed", "message": str(error), "data": data}
+    return {"status": "error", "message": f"internal error of the check: {type(error).__name__}: {error}",
+            "data": data, "grader_fault": True}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo[None]) -> dict[str, Any]:
+    if call.when == "teardown" or (call.when == "setup" and call.excinfo is None):
+        return {}
+    marker = item.get_closest_marker("check")
+    assert marker is not None
+    check_id, kind, points = marker.args
+    params = getattr(item, "callspec", None)
+    start_method = params.params.get("start_method") if params else None
+    return {"mpgrade": {
+        "exercise": item.module.EXERCISE if isinstance(item, pytest.Function) else "",
+        "check": check_id, "kind": kind, "points": float(points), "start_method": start_method,
+        **_classify(item, call.excinfo),
+    }}

@@ -1,0 +1,234 @@
+"""What the check files use: running the submission, outcomes, messages for students.
+
+A check calls the submission through :class:`Submission` (each call a fresh sandbox),
+then judges what the grader observed. It ends in one of three ways besides passing:
+``CheckFailed`` (the code ran and was wrong), ``SubmissionError`` (the code crashed,
+hung or could not be called) or ``skip`` (cannot be judged on this machine).
+"""
+
+from __future__ import annotations
+
+import signal
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.catalogue import Exercise
+from grader.sandbox.launcher import Call, RunRequest, RunResult, SleepSpec, run
+
+MAGIC_DELAY = 0.1231
+
+
+class CheckFailed(AssertionError):
+    """The submission ran and its result or behaviour was wrong."""
+
+    def __init__(self, message: str, **data: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.data = data
+
+
+class SubmissionError(Exception):
+    """The submission crashed, hung or could not be called: the check cannot pass."""
+
+    def __init__(self, message: str, **data: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.data = data
+
+
+def skip(reason: str) -> None:
+    pytest.skip(reason)
+
+
+@dataclass
+class Submission:
+    """One exercise of one submission under one start method."""
+
+    exercise: Exercise
+    directory: Path
+    start_method: str
+    default_timeout: float = 30.0
+    _cache: dict[Any, RunResult] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return self.directory / self.exercise.filename
+
+    def source(self) -> str:
+        return self.path.read_text(encoding="utf-8", errors="replace")
+
+    def call(self, name: str, *args: Any, timeout: float | None = None, sleep: SleepSpec | None = None,
+             amplify: dict[str, float] | None = None, fresh: bool = False, driver: bool = False,
+             **kwargs: Any) -> RunResult:
+        """Run one call in a fresh sandbox; identical calls share one run unless ``fresh``."""
+        key = (name, repr(args), repr(sorted(kwargs.items())), repr(sleep), repr(amplify), driver)
+        if not fresh and key in self._cache:
+            return self._cache[key]
+        request = RunRequest(
+            module=self.exercise.id, directory=self.directory,
+            call=Call(name, args, kwargs, target="driver" if driver else "function"),
+            start_method=self.start_method, timeout=timeout or self.default_timeout, sleep=sleep, amplify=amplify,
+        )
+        result = run(request)
+        if not fresh:
+            self._cache[key] = result
+        return result
+
+    def driver(self, name: str, *args: Any, **options: Any) -> RunResult:
+        return self.call(name, *args, driver=True, **options)
+
+
+def signal_words(status: int | None) -> str:
+    """Decode an exit status: ``EXIT(3)``, ``killed by SIGKILL``."""
+    if status is None:
+        return "still running"
+    if status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = f"signal {-status}"
+        hint = {
+            "SIGKILL": " (killed from outside: a memory limit, or the grader's timeout)",
+            "SIGSEGV": " (a segmentation fault)",
+            "SIGABRT": " (the interpreter aborted)",
+        }.get(name, "")
+        return f"killed by {name}{hint}"
+    return f"EXIT({status})"
+
+
+def _where(frames: tuple[dict[str, Any], ...]) -> str:
+    if not frames:
+        return ""
+    frame = frames[-1]
+    text = f" `{frame['text']}`" if frame.get("text") else ""
+    return f" at {frame['file']}:{frame['line']}{text}"
+
+
+def describe_hang(result: RunResult) -> str:
+    """Group the stacks of a hung tree: 'main: `w.join()` at ex05.py:27; 3 workers: ...'."""
+    groups: Counter[tuple[str, str]] = Counter((s.role, s.where()) for s in result.stacks if s.role != "helper")
+    parts = []
+    for (role, where), count in sorted(groups.items(), key=lambda item: item[0][0] != "main"):
+        label = "main" if role == "main" else f"{count} worker{'s' if count > 1 else ''}"
+        parts.append(f"{label}: {where}")
+    return "; ".join(parts) if parts else "no process could report where it waited"
+
+
+def explain(result: RunResult, what: str, exercise: Exercise, hang_hint: str = "") -> str:
+    """A student-facing sentence for a run that did not return a value."""
+    error = result.error
+    if result.outcome == "raised" and error is not None:
+        if error.phase == "lookup":
+            expected = exercise.signatures.get(what.split("(")[0], what)
+            return f"{exercise.filename} has no function {what}: define `def {expected}:`"
+        if error.phase == "bind":
+            expected = exercise.signatures.get(what.split("(")[0], what)
+            return f"{what} cannot be called as the exercise says ({error.message}); expected `{expected}`"
+        if error.type == "NotImplementedError":
+            return f"{what} is not written yet (it raises NotImplementedError{_where(error.frames)}): write it as its docstring says"
+        return f"{what} raised {error.type}: {error.message}{_where(error.frames)}"
+    if result.outcome == "timeout":
+        hint = f". Likely fix: {hang_hint}" if hang_hint else ""
+        return f"{what} did not return within the time limit: it hung. Where each process waited: {describe_hang(result)}{hint}"
+    if result.outcome == "unsendable":
+        return (f"{what} returned a {result.unsendable_type}, not a plain value: "
+                f"convert it (e.g. list(...) or dict(...)) before returning")
+    if result.outcome == "load_error" and error is not None:
+        return f"importing {exercise.filename} failed: {error.type}: {error.message}{_where(error.frames)}"
+    tail = result.stderr.text.strip().splitlines()[-3:]
+    detail = f"; last lines of stderr: {' | '.join(tail)}" if tail else ""
+    return f"the process running {what} died before returning ({signal_words(result.exit_status)}){detail}"
+
+
+def value_of(result: RunResult, what: str, exercise: Exercise, hang_hint: str = "") -> Any:
+    """The returned value, or a SubmissionError that explains why there is none."""
+    if result.outcome != "returned":
+        raise SubmissionError(explain(result, what, exercise, hang_hint), outcome=result.outcome)
+    return result.value
+
+
+def check_reported_pids(result: RunResult, pids: list[int], expected_distinct: int) -> dict[str, Any]:
+    """Reported worker pids must be processes the grader saw, other than the caller."""
+    seen_workers = {p.pid for p in result.workers()}
+    if result.main_pid in pids:
+        raise CheckFailed(
+            f"{pids.count(result.main_pid)} task(s) ran in the calling process (pid {result.main_pid}), "
+            "not in a child process: hand the work to the pool/processes instead of calling the function directly",
+            main_pid=result.main_pid)
+    forged = sorted({pid for pid in pids if pid not in seen_workers})
+    if forged:
+        raise CheckFailed(
+            f"reported worker pids {', '.join(map(str, forged[:5]))} never existed as child processes of this run: "
+            "return os.getpid() from inside the worker", reported=sorted(set(pids)), observed=sorted(seen_workers))
+    distinct = len(set(pids))
+    if distinct < expected_distinct:
+        raise CheckFailed(
+            f"only {distinct} distinct worker process(es) ran the tasks; the call asked for {expected_distinct} "
+            "working at once: pass the worker count through to the pool", distinct=distinct,
+            expected=expected_distinct)
+    return {"distinct_workers": distinct, "observed_workers": len(seen_workers)}
+
+
+def check_nothing_left(result: RunResult, what: str) -> dict[str, Any]:
+    """Cleanup: every worker must be gone when the call returned."""
+    if result.outcome != "returned":
+        raise SubmissionError(f"cleanup cannot be judged: {what} did not return")
+    if result.left_running:
+        pids = ", ".join(str(p.pid) for p in result.left_running[:5])
+        raise CheckFailed(
+            f"{len(result.left_running)} child process(es) were still running when {what} returned (pids {pids}): "
+            "join them, or use the pool/executor in a `with` block so it shuts down",
+            left_running=[p.pid for p in result.left_running])
+    return {"workers_seen": len(result.workers())}
+
+
+def check_uses(source: str, names: list[str], advice: str) -> dict[str, Any]:
+    """API: the taught names appear in the code as code (not in comments or docstrings).
+
+    A name such as ``Queue`` may appear as a name, an attribute or an import; a name
+    written ``.submit`` must be an attribute (a method call such as ``pool.submit``).
+    """
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        raise SubmissionError(f"cannot read the file: {error}") from error
+    used: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            used.update({node.attr, "." + node.attr})
+        elif isinstance(node, ast.Name):
+            used.add(node.id)
+        elif isinstance(node, ast.alias):
+            used.update({node.asname or node.name.split(".")[-1], node.name.split(".")[-1]})
+    missing = [name for name in names if name not in used]
+    if missing:
+        raise CheckFailed(f"the code never uses {', '.join(missing)}: {advice}", missing=missing)
+    return {"uses": names}
+
+
+def primes_below(limit: int) -> int:
+    """The grader's own count of primes below ``limit`` (a sieve, independent of the submission)."""
+    if limit < 3:
+        return 0
+    sieve = bytearray([1]) * limit
+    sieve[0:2] = b"\x00\x00"
+    for n in range(2, int(limit**0.5) + 1):
+        if sieve[n]:
+            sieve[n * n :: n] = bytes(len(range(n * n, limit, n)))
+    return sum(sieve)
+
+
+def decreasing_factors(numbers: list[int], spread: float = 0.6) -> dict[int, float]:
+    """Sleep factors that make earlier inputs finish later (so completion order != input order)."""
+    last = max(1, len(numbers) - 1)
+    return {n: 1.0 + spread * (last - i) / last for i, n in enumerate(numbers)}
+
+
+def rendezvous(numbers: list[int], k: int) -> SleepSpec:
+    return SleepSpec(MAGIC_DELAY, k=k, timeout=5.0, factors=decreasing_factors(numbers))

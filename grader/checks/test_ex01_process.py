@@ -1,0 +1,98 @@
+"""Checks of ex01_process: two processes started together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from grader.checks.support import (CheckFailed, Submission, check_nothing_left, check_uses, value_of)
+from grader.verdicts import overlap_samples
+
+EXERCISE = "ex01_process"
+NUMBERS = [4, 7, 2, 9]
+DELAY = 0.25
+SPAN = len(NUMBERS) * DELAY  # how long each of the two functions sleeps
+
+
+def expected_lines(numbers: list[int]) -> tuple[list[str], list[str]]:
+    return ([f"Square of {n}: {n * n}" for n in numbers], [f"Cube of {n}: {n * n * n}" for n in numbers])
+
+
+def main_run(submission: Submission) -> Any:
+    return submission.call("run_both", NUMBERS, DELAY)
+
+
+@pytest.mark.check("prints-both-tables", "correctness", 2)
+def test_prints_both_tables(submission: Submission, evidence: dict[str, Any]) -> None:
+    result = main_run(submission)
+    codes = value_of(result, "run_both(...)", submission.exercise)
+    lines = [line.strip() for line in result.stdout.text.splitlines() if line.strip()]
+    squares, cubes = expected_lines(NUMBERS)
+    for name, wanted in (("calc_square", squares), ("calc_cube", cubes)):
+        got = [line for line in lines if line in wanted]
+        if got != wanted:
+            raise CheckFailed(f"{name} should print {wanted} in that order; the output had {got}", stdout=lines[:20])
+    if codes != [0, 0]:
+        raise CheckFailed(f"run_both should return the exit codes [0, 0] when both succeed; it returned {codes!r}")
+    evidence["lines"] = len(lines)
+
+
+@pytest.mark.check("real-exit-codes", "correctness", 1)
+def test_real_exit_codes(submission: Submission) -> None:
+    result = submission.call("run_both", [3], -1.0)
+    codes = value_of(result, "run_both([3], delay=-1.0)", submission.exercise)
+    if codes != [1, 1]:
+        raise CheckFailed(
+            f"with delay=-1.0 both children crash (time.sleep(-1.0) raises), so run_both must return [1, 1]; "
+            f"it returned {codes!r}: return [p.exitcode for each process] after joining them")
+
+
+@pytest.mark.check("empty-list", "correctness", 1)
+def test_empty_list(submission: Submission) -> None:
+    result = submission.call("run_both", [], DELAY)
+    codes = value_of(result, "run_both([])", submission.exercise)
+    if codes != [0, 0] or result.stdout.text.strip():
+        raise CheckFailed(f"run_both([]) should print nothing and return [0, 0]; it returned {codes!r}")
+
+
+def _sleepers(result: Any) -> list[Any]:
+    return sorted(result.workers(), key=lambda p: p.last_seen - p.first_seen, reverse=True)[:2]
+
+
+@pytest.mark.check("two-child-processes", "processes", 2)
+def test_two_child_processes(submission: Submission, evidence: dict[str, Any]) -> None:
+    result = main_run(submission)
+    value_of(result, "run_both(...)", submission.exercise)
+    long_lived = [p for p in result.workers() if p.last_seen - p.first_seen >= 0.7 * SPAN]
+    evidence["child_lifetimes_s"] = [round(p.last_seen - p.first_seen, 3) for p in result.workers()]
+    if len(long_lived) < 2:
+        raise CheckFailed(
+            f"expected two child processes each running for about {SPAN:.1f} s (one per function); the grader saw "
+            f"{len(result.workers())} child process(es), {len(long_lived)} of them that long: start calc_square and "
+            "calc_cube each in its own multiprocessing.Process")
+
+
+@pytest.mark.check("started-together", "concurrency", 2)
+def test_started_together(submission: Submission, evidence: dict[str, Any]) -> None:
+    result = main_run(submission)
+    value_of(result, "run_both(...)", submission.exercise)
+    overlap = overlap_samples([(p.first_seen, p.last_seen) for p in _sleepers(result)])
+    wall = result.wall_s or 0.0
+    evidence.update(wall_s=round(wall, 3), overlap_s=round(overlap, 3), one_after_another_s=2 * SPAN)
+    if overlap < 0.5 * SPAN or wall > 1.6 * SPAN:
+        raise CheckFailed(
+            f"the two functions did not run at the same time: the call took {wall:.2f} s (together about "
+            f"{SPAN:.1f} s, one after another {2 * SPAN:.1f} s) and the two processes overlapped {overlap:.2f} s: "
+            "start both processes before joining either")
+
+
+@pytest.mark.check("children-exited", "cleanup", 1)
+def test_children_exited(submission: Submission, evidence: dict[str, Any]) -> None:
+    evidence.update(check_nothing_left(main_run(submission), "run_both"))
+
+
+@pytest.mark.check("uses-process", "api", 1)
+def test_uses_process(submission: Submission) -> None:
+    check_uses(submission.source(), ["Process", ".start", ".join"],
+               "create each process with multiprocessing.Process(target=..., args=...), then start() and join() it")

@@ -1,0 +1,90 @@
+"""Checks of ex02_executor_submit: submit() on a ProcessPoolExecutor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from grader.checks.support import (MAGIC_DELAY, CheckFailed, Submission, check_nothing_left, check_reported_pids,
+                                   check_uses, rendezvous, value_of)
+
+EXERCISE = "ex02_executor_submit"
+NUMBERS = [9, 2, 7, 4, 11, 5, 3, 8]
+WORKERS = 4
+SLEEP = rendezvous(NUMBERS, WORKERS)
+
+
+def all_run(submission: Submission) -> Any:
+    return submission.call("submit_all", NUMBERS, MAGIC_DELAY, WORKERS, sleep=SLEEP)
+
+
+def pair_run(submission: Submission) -> Any:
+    return submission.call("square_and_cube", 7, MAGIC_DELAY, 2, sleep=rendezvous([7], 2))
+
+
+def _pairs(value: Any, what: str) -> list[tuple[int, int]]:
+    if not isinstance(value, (list, tuple)) or not all(
+            isinstance(v, tuple) and len(v) == 2 and all(isinstance(x, int) for x in v) for v in value):
+        raise CheckFailed(f"{what} should give (value, pid) tuples of two ints; got {str(value)[:200]}")
+    return list(value)
+
+
+@pytest.mark.check("square-and-cube", "correctness", 2)
+def test_square_and_cube(submission: Submission) -> None:
+    value = value_of(pair_run(submission), "square_and_cube(7, ...)", submission.exercise)
+    pairs = _pairs(value, "square_and_cube")
+    if not isinstance(value, tuple) or len(pairs) != 2 or [p[0] for p in pairs] != [49, 343]:
+        raise CheckFailed(f"square_and_cube(7) should return ((49, pid), (343, pid)); it returned {value!r}")
+
+
+@pytest.mark.check("results-in-input-order", "correctness", 2)
+def test_results_in_input_order(submission: Submission) -> None:
+    value = value_of(all_run(submission), "submit_all(...)", submission.exercise)
+    got = [v for v, _ in _pairs(value, "submit_all")]
+    wanted = [n * n for n in NUMBERS]
+    if got != wanted:
+        hint = " (that is completion order: keep the futures in a list and call .result() on each in turn)" \
+            if sorted(got) == sorted(wanted) else ""
+        raise CheckFailed(f"submit_all({NUMBERS}) should give squares {wanted} in input order; got {got}{hint}")
+
+
+@pytest.mark.check("empty-input", "correctness", 1)
+def test_empty_input(submission: Submission) -> None:
+    value = value_of(submission.call("submit_all", [], 0.01, WORKERS), "submit_all([])", submission.exercise)
+    if value != []:
+        raise CheckFailed(f"submit_all([]) should return []; it returned {value!r}")
+
+
+@pytest.mark.check("distinct-workers", "processes", 2)
+def test_distinct_workers(submission: Submission, evidence: dict[str, Any]) -> None:
+    value = value_of(all_run(submission), "submit_all(...)", submission.exercise)
+    evidence.update(check_reported_pids(all_run(submission), [p for _, p in _pairs(value, "submit_all")], WORKERS))
+    pair = value_of(pair_run(submission), "square_and_cube(7, ...)", submission.exercise)
+    check_reported_pids(pair_run(submission), [p for _, p in _pairs(pair, "square_and_cube")], 2)
+
+
+@pytest.mark.check("tasks-overlap", "concurrency", 1)
+def test_tasks_overlap(submission: Submission, evidence: dict[str, Any]) -> None:
+    result = all_run(submission)
+    value_of(result, "submit_all(...)", submission.exercise)
+    serial = sum(MAGIC_DELAY * SLEEP.factors[n] for n in NUMBERS)
+    ready = sorted(p.first_seen for p in result.workers())[:WORKERS]
+    begin = max([result.started_at or 0.0, *ready])
+    busy = (result.returned_at or 0.0) - begin
+    evidence.update(busy_s=round(busy, 3), one_after_another_s=round(serial, 3))
+    if busy > 0.6 * serial:
+        raise CheckFailed(f"with {WORKERS} workers ready, the {len(NUMBERS)} tasks took {busy:.2f} s; one after "
+                          f"another they take {serial:.2f} s: submit every task before waiting for any result")
+
+
+@pytest.mark.check("workers-gone", "cleanup", 1)
+def test_workers_gone(submission: Submission, evidence: dict[str, Any]) -> None:
+    evidence.update(check_nothing_left(all_run(submission), "submit_all"))
+    check_nothing_left(pair_run(submission), "square_and_cube")
+
+
+@pytest.mark.check("uses-submit", "api", 1)
+def test_uses_submit(submission: Submission) -> None:
+    check_uses(submission.source(), ["ProcessPoolExecutor", ".submit"],
+               "create a ProcessPoolExecutor and hand it each task with executor.submit(function, *args)")

@@ -1,0 +1,1 @@
+"""Running submission code in sandboxes and observing it from outside."""

@@ -1,0 +1,73 @@
+"""Wire protocol between the grader and the harness inside a sandbox.
+
+Standard library only: this module is imported inside the sandbox. Messages are
+JSON objects on one line each, with a ``kind`` from a closed set. Values travel in
+a tagged form so that tuples, lists and dicts survive the trip; nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Grader -> harness (control pipe).
+REQUEST = "request"
+EXIT = "exit"
+
+# Harness -> grader (result pipe).
+LOADED = "loaded"
+LOAD_ERROR = "load_error"
+STARTED = "started"
+RETURNED = "returned"
+RAISED = "raised"
+UNSENDABLE = "unsendable"
+
+HARNESS_KINDS = frozenset({LOADED, LOAD_ERROR, STARTED, RETURNED, RAISED, UNSENDABLE})
+MAX_LINE = 64 * 1024 * 1024
+
+
+class UnsendableValue(TypeError):
+    """A value that the wire form cannot carry (it names the offending type)."""
+
+
+def encode_value(value: Any, depth: int = 0) -> Any:
+    """Turn a plain Python value into its tagged JSON-safe form."""
+    if depth > 50:
+        raise UnsendableValue("nested more than 50 levels deep")
+    kind = type(value)
+    if value is None or kind in (bool, int, float, str):
+        return value
+    if kind is list:
+        return [encode_value(v, depth + 1) for v in value]
+    if kind is tuple:
+        return {"tuple": [encode_value(v, depth + 1) for v in value]}
+    if kind is dict:
+        return {"dict": [[encode_value(k, depth + 1), encode_value(v, depth + 1)] for k, v in value.items()]}
+    raise UnsendableValue(f"{kind.__module__}.{kind.__qualname__}")
+
+
+def decode_value(data: Any) -> Any:
+    """Inverse of :func:`encode_value`; rejects anything it did not produce."""
+    if data is None or isinstance(data, (bool, int, float, str)):
+        return data
+    if isinstance(data, list):
+        return [decode_value(v) for v in data]
+    if isinstance(data, dict) and len(data) == 1:
+        if "tuple" in data and isinstance(data["tuple"], list):
+            return tuple(decode_value(v) for v in data["tuple"])
+        if "dict" in data and isinstance(data["dict"], list):
+            return {decode_value(k): decode_value(v) for k, v in data["dict"]}
+    raise ValueError(f"not a wire value: {str(data)[:80]}")
+
+
+def dump_message(kind: str, **fields: Any) -> bytes:
+    """One message as a JSON line."""
+    return (json.dumps({"kind": kind, **fields}, separators=(",", ":")) + "\n").encode()
+
+
+def load_message(line: bytes) -> dict[str, Any]:
+    """Parse one JSON line into a message dict with a string ``kind``."""
+    message = json.loads(line)
+    if not isinstance(message, dict) or not isinstance(message.get("kind"), str):
+        raise ValueError("message without a kind")
+    return message

@@ -1,0 +1,144 @@
+"""Instrumentation installed at the start of every interpreter inside a sandbox.
+
+Standard library only. Configured by the JSON in ``MPGRADE_SANDBOX``, inherited by every
+process of the sandbox (fork children inherit the patches, spawn and forkserver
+children re-run this file). Each piece is idempotent and optional:
+
+- ``start_method``: the default start method of this interpreter (a student's own
+  ``set_start_method`` still wins);
+- ``stacks_dir``: SIGUSR1 makes the process dump the stack of every thread into
+  ``<stacks_dir>/<pid>.txt``, so the grader can explain a hang before killing it;
+- ``sleep``: ``time.sleep(magic)`` first waits until ``k`` distinct processes made such
+  a call (a rendezvous that proves k workers ran at once, with a shared timeout), then
+  sleeps ``magic * factors[n]`` where ``n`` is the caller's argument of that name;
+- ``amplify``: short pauses inside shared-state reads (``Value.value``, Manager dict
+  reads, Manager list appends) that widen race windows so a racy read-modify-write
+  loses updates on every run; ``child_pause`` keeps every child process alive a little
+  longer at its start, so that short-lived workers are seen by the outside observer
+  and their lifetimes show whether they ran side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+_CONFIG_VAR = "MPGRADE_SANDBOX"
+_ROOT_VAR = "MPGRADE_ROOT_PID"
+_real_sleep = time.sleep
+
+
+def _install_start_method(method: str) -> None:
+    import multiprocessing.context as context
+
+    concrete = context._concrete_contexts.get(method)  # type: ignore[attr-defined]
+    if concrete is not None:
+        context._default_context._default_context = concrete  # type: ignore[attr-defined]
+
+
+def _install_stack_dumps(stacks_dir: str) -> None:
+    import faulthandler
+    import signal
+
+    def register() -> None:
+        handle = open(os.path.join(stacks_dir, f"{os.getpid()}.txt"), "w")  # noqa: SIM115
+        faulthandler.register(signal.SIGUSR1, file=handle, all_threads=True)
+
+    register()
+    os.register_at_fork(after_in_child=register)
+
+
+def _rendezvous(directory: str, k: int, timeout: float) -> None:
+    path = os.path.join(directory, f"pid-{os.getpid()}")
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o644))
+    broken = os.path.join(directory, "broken")
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(broken):
+        arrived = sum(1 for name in os.listdir(directory) if name.startswith("pid-"))
+        if arrived >= k:
+            return
+        if time.monotonic() > deadline:
+            os.close(os.open(broken, os.O_CREAT | os.O_WRONLY, 0o644))
+            return
+        _real_sleep(0.002)
+
+
+def _install_sleep(spec: dict) -> None:
+    magic = float(spec["magic"])
+    factors = {str(key): float(value) for key, value in spec.get("factors", {}).items()}
+
+    def sleep(seconds: float) -> None:
+        if isinstance(seconds, (int, float)) and abs(seconds - magic) < 1e-9:
+            if spec.get("k", 0) > 1:
+                _rendezvous(spec["dir"], int(spec["k"]), float(spec["timeout"]))
+            caller = sys._getframe(1).f_locals.get("n")
+            _real_sleep(seconds * factors.get(str(caller), 1.0))
+        else:
+            _real_sleep(seconds)
+
+    time.sleep = sleep
+
+
+def _pause_after(method, pause: float):  # type: ignore[no-untyped-def]
+    def wrapped(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = method(self, *args, **kwargs)
+        _real_sleep(pause)
+        return result
+
+    return wrapped
+
+
+def _install_amplifiers(spec: dict) -> None:
+    if spec.get("value_pause"):
+        from multiprocessing import sharedctypes
+
+        original = sharedctypes.Synchronized.value
+        pause = float(spec["value_pause"])
+        getter = _pause_after(original.fget, pause)
+        sharedctypes.Synchronized.value = property(getter, original.fset)  # type: ignore[method-assign]
+    if spec.get("dict_pause") or spec.get("list_pause"):
+        from multiprocessing import managers
+
+        if spec.get("dict_pause"):
+            for name in ("get", "__getitem__"):
+                method = getattr(managers.DictProxy, name)
+                setattr(managers.DictProxy, name, _pause_after(method, float(spec["dict_pause"])))
+        if spec.get("list_pause"):
+            managers.ListProxy.append = _pause_after(  # type: ignore[method-assign]
+                managers.ListProxy.append, float(spec["list_pause"])
+            )
+
+
+def _install_child_pause(pause: float) -> None:
+    root = os.environ.get(_ROOT_VAR)
+    if root is None:
+        os.environ[_ROOT_VAR] = str(os.getpid())
+    elif root != str(os.getpid()):
+        _real_sleep(pause)  # a spawned child, or a fork server
+    os.register_at_fork(after_in_child=lambda: _real_sleep(pause))
+
+
+def _install() -> None:
+    raw = os.environ.get(_CONFIG_VAR)
+    if not raw or getattr(time, "_mpgrade_installed", False):
+        return
+    config = json.loads(raw)
+    if config.get("start_method"):
+        _install_start_method(config["start_method"])
+    if config.get("stacks_dir"):
+        _install_stack_dumps(config["stacks_dir"])
+    if config.get("sleep"):
+        _install_sleep(config["sleep"])
+    if config.get("amplify"):
+        _install_amplifiers(config["amplify"])
+        if config["amplify"].get("child_pause"):
+            _install_child_pause(float(config["amplify"]["child_pause"]))
+    time._mpgrade_installed = True  # type: ignore[attr-defined]
+
+
+try:
+    _install()
+except Exception as error:  # noqa: BLE001 - never break the interpreter it runs in
+    sys.stderr.write(f"mpgrade instrumentation failed: {error!r}\n")

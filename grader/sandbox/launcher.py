@@ -1,0 +1,332 @@
+"""Parent side of a sandbox: start a fresh interpreter, talk to it, watch it, end it.
+
+Every run of student code is one fresh interpreter in a new session, started with the
+instrumentation of ``boot/`` on its path, watched by a :class:`TreeObserver` and timed
+by the grader's own clock. When the run ends (returned, raised, crashed or timed out)
+every process of its tree is killed, including processes that escaped into a new
+session or were reparented to the grader, which makes itself their subreaper.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.errors import SandboxError
+from grader.sandbox import subreaper
+from grader.sandbox.boot import _mpgrade_wire as wire
+from grader.sandbox.observer import ProcessRecord, TreeObserver, read_stat
+from grader.sandbox.stacks import ProcessStack, parse_dump
+
+BOOT_DIR = Path(__file__).resolve().parent / "boot"
+HARNESS = BOOT_DIR / "_mpgrade_harness.py"
+OUTPUT_CAP = 256 * 1024
+STACK_WAIT_S = 0.4
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call: a function of the submission, or a driver of ``boot/_mpgrade_drivers``."""
+
+    name: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    target: str = "function"
+
+
+@dataclass(frozen=True)
+class SleepSpec:
+    """The rendezvous and per-input durations behind ``time.sleep(magic)``."""
+
+    magic: float
+    k: int = 0
+    timeout: float = 5.0
+    factors: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    module: str
+    directory: Path
+    call: Call | None = None
+    start_method: str | None = None
+    timeout: float = 30.0
+    sleep: SleepSpec | None = None
+    amplify: dict[str, float] | None = None
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """An exception raised by student code, with the student's frames only."""
+
+    type: str
+    message: str
+    frames: tuple[dict[str, Any], ...] = ()
+    syntax: dict[str, Any] | None = None
+    phase: str = "call"
+
+
+@dataclass(frozen=True)
+class Output:
+    text: str
+    dropped_bytes: int
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything the grader learnt from one run."""
+
+    outcome: str  # loaded, load_error, returned, raised, unsendable, crashed, timeout
+    value: Any
+    error: ErrorInfo | None
+    functions: dict[str, str]
+    stdout: Output
+    stderr: Output
+    started_at: float | None
+    returned_at: float | None
+    main_pid: int
+    processes: tuple[ProcessRecord, ...]
+    left_running: tuple[ProcessRecord, ...]
+    stacks: tuple[ProcessStack, ...]
+    exit_status: int | None
+    duration_s: float
+    unsendable_type: str | None = None
+
+    @property
+    def wall_s(self) -> float | None:
+        """The call's duration on the grader's clock (None if it never returned)."""
+        if self.started_at is None or self.returned_at is None:
+            return None
+        return self.returned_at - self.started_at
+
+    def workers(self) -> tuple[ProcessRecord, ...]:
+        return tuple(p for p in self.processes if p.role == "worker")
+
+
+class _OutputReader(threading.Thread):
+    def __init__(self, stream: Any) -> None:
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.chunks: list[bytes] = []
+        self.kept = 0
+        self.dropped = 0
+
+    def run(self) -> None:
+        while chunk := self.stream.read1(65536):
+            room = OUTPUT_CAP - self.kept
+            self.chunks.append(chunk[:room])
+            self.kept += min(room, len(chunk))
+            self.dropped += max(0, len(chunk) - room)
+
+    def output(self) -> Output:
+        return Output(b"".join(self.chunks).decode("utf-8", errors="replace"), self.dropped)
+
+
+class _MessageReader(threading.Thread):
+    """Reads JSON lines from the result pipe, stamping each with the grader's clock."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(daemon=True)
+        self.file = os.fdopen(fd, "rb")
+        self.messages: queue.Queue[tuple[float, dict[str, Any] | None]] = queue.Queue()
+
+    def run(self) -> None:
+        try:
+            while line := self.file.readline(wire.MAX_LINE):
+                stamp = time.monotonic()
+                try:
+                    message = wire.load_message(line)
+                except ValueError:
+                    message = {"kind": "garbled"}
+                self.messages.put((stamp, message))
+        finally:
+            self.messages.put((time.monotonic(), None))
+            self.file.close()
+
+
+def _environment(request: RunRequest, scratch: Path) -> dict[str, str]:
+    config: dict[str, Any] = {"start_method": request.start_method, "stacks_dir": str(scratch / "stacks")}
+    if request.sleep is not None:
+        config["sleep"] = {"magic": request.sleep.magic, "k": request.sleep.k, "timeout": request.sleep.timeout,
+                           "dir": str(scratch / "rendezvous"), "factors": request.sleep.factors}
+    if request.amplify:
+        config["amplify"] = request.amplify
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": str(scratch / "work"),
+        "TMPDIR": str(scratch / "work"),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONPATH": os.pathsep.join([str(BOOT_DIR), str(request.directory.resolve())]),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "MPGRADE_SANDBOX": json.dumps(config),
+    }
+
+
+class Run:
+    """One sandbox run in progress; use :func:`run` rather than this class."""
+
+    def __init__(self, request: RunRequest) -> None:
+        self.request = request
+        self.scratch = Path(tempfile.mkdtemp(prefix="mpgrade-run-"))
+        for sub in ("work", "stacks", "rendezvous"):
+            (self.scratch / sub).mkdir()
+        self.started_at: float | None = None
+        self.returned_at: float | None = None
+        self.left_running: tuple[ProcessRecord, ...] = ()
+        self.stacks: tuple[ProcessStack, ...] = ()
+
+    def launch(self) -> None:
+        ctl_read, self.ctl_write = os.pipe()
+        result_read, result_write = os.pipe()
+        command = [sys.executable, "-B", "-X", "faulthandler", str(HARNESS), str(ctl_read), str(result_write)]
+        try:
+            self.proc = subprocess.Popen(
+                command, pass_fds=(ctl_read, result_write), stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self.scratch / "work",
+                env=_environment(self.request, self.scratch), start_new_session=True,
+            )
+        except OSError as error:
+            raise SandboxError(f"cannot start the sandbox interpreter {sys.executable}: {error}") from error
+        finally:
+            os.close(ctl_read)
+            os.close(result_write)
+        self.observer = TreeObserver(self.proc.pid, baseline_children=frozenset(subreaper.own_children()) - {self.proc.pid})
+        self.observer.start()
+        self.out = _OutputReader(self.proc.stdout)
+        self.err = _OutputReader(self.proc.stderr)
+        self.messages = _MessageReader(result_read)
+        for thread in (self.out, self.err, self.messages):
+            thread.start()
+
+    def control(self, kind: str, **fields: Any) -> None:
+        try:
+            os.write(self.ctl_write, wire.dump_message(kind, **fields))
+        except OSError:
+            pass  # the harness is gone; its absence is reported by the message stream
+
+    def converse(self) -> tuple[str, dict[str, Any]]:
+        """Send the request, then collect messages until a final one, EOF or the deadline."""
+        call = self.request.call
+        payload = None
+        if call is not None:
+            payload = {"target": call.target, "name": call.name,
+                       "args": wire.encode_value(list(call.args)), "kwargs": wire.encode_value(dict(call.kwargs))}
+        self.control(wire.REQUEST, module=self.request.module, directory=str(self.request.directory.resolve()),
+                     call=payload)
+        deadline = time.monotonic() + self.request.timeout
+        seen: dict[str, Any] = {}
+        while True:
+            try:
+                stamp, message = self.messages.messages.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return "timeout", seen
+            if message is None:
+                return "crashed", seen
+            kind = message["kind"]
+            if kind not in wire.HARNESS_KINDS:
+                return "crashed", {**seen, "garbled": kind}
+            seen[kind] = message
+            if kind == wire.STARTED:
+                self.started_at = stamp
+            elif kind == wire.LOADED and call is None or kind in (wire.LOAD_ERROR, wire.RETURNED, wire.RAISED,
+                                                                   wire.UNSENDABLE):
+                self.returned_at = stamp if kind != wire.LOADED else None
+                return kind if kind != wire.LOADED else "loaded", seen
+
+    def record_leftovers(self) -> None:
+        alive = set(self.observer.sample())
+        records = self.observer.records()
+        self.left_running = tuple(r for r in records if r.pid in alive and r.role == "worker")
+
+    def dump_stacks(self) -> None:
+        """Ask every live process of the tree for its stacks (SIGUSR1), then parse them."""
+        alive = self.observer.sample()
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGUSR1)
+            except OSError:
+                pass
+        time.sleep(STACK_WAIT_S)
+        roles = {r.pid: r.role for r in self.observer.records()}
+        stacks = []
+        for pid in alive:
+            path = self.scratch / "stacks" / f"{pid}.txt"
+            try:
+                dump = path.read_text(errors="replace")
+            except OSError:
+                continue
+            if dump.strip():
+                stacks.append(parse_dump(pid, roles.get(pid, "worker"), dump, self.request.directory))
+        self.stacks = tuple(stacks)
+
+    def finish(self) -> tuple[ProcessRecord, ...]:
+        """Let the harness leave, then kill whatever of the tree is left; returns the records."""
+        self.control(wire.EXIT)
+        try:
+            self.proc.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            pass
+        subreaper.kill_tree(self.proc.pid, self.observer)
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.ctl_write)
+        records = self.observer.stop()
+        for thread in (self.out, self.err, self.messages):
+            thread.join(timeout=5.0)
+        return records
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _error_info(message: dict[str, Any]) -> ErrorInfo:
+    return ErrorInfo(type=str(message.get("type", "?")), message=str(message.get("message", "")),
+                     frames=tuple(message.get("frames", ())), syntax=message.get("syntax"),
+                     phase=str(message.get("phase", "call")))
+
+
+def run(request: RunRequest) -> RunResult:
+    """Run one request in a fresh sandbox and return what was observed."""
+    begun = time.monotonic()
+    sandbox = Run(request)
+    sandbox.launch()
+    try:
+        outcome, seen = sandbox.converse()
+        if outcome == "timeout":
+            sandbox.dump_stacks()
+        elif outcome in ("returned", "raised", "unsendable", "loaded", "load_error"):
+            sandbox.record_leftovers()
+        records = sandbox.finish()
+    finally:
+        sandbox.cleanup()
+    final = seen.get(outcome, {}) if outcome not in ("timeout", "crashed") else {}
+    value = wire.decode_value(final["value"]) if outcome == "returned" else None
+    error = _error_info(final) if outcome in ("raised", "load_error") else None
+    loaded = seen.get(wire.LOADED, {})
+    return RunResult(
+        outcome=outcome, value=value, error=error, functions=dict(loaded.get("functions", {})),
+        stdout=sandbox.out.output(), stderr=sandbox.err.output(), started_at=sandbox.started_at,
+        returned_at=sandbox.returned_at, main_pid=sandbox.proc.pid, processes=records,
+        left_running=sandbox.left_running, stacks=sandbox.stacks, exit_status=sandbox.proc.returncode,
+        duration_s=time.monotonic() - begun, unsendable_type=final.get("type") if outcome == "unsendable" else None,
+    )
+
+
+def process_alive(pid: int) -> bool:
+    stat = read_stat(pid)
+    return stat is not None and stat.state != "Z"

@@ -1,0 +1,220 @@
+"""Observation of a sandbox's process tree from outside, by walking ``/proc``.
+
+The observer samples the tree below one root pid every few milliseconds from a thread
+of the grader's process, which the submission cannot reach. What it records (pids,
+parents, command lines, CPU time, when each process was first and last seen, exit
+codes of zombies) is the evidence the checks judge; what the submission reports about
+itself is only compared against it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+PROC = Path("/proc")
+
+
+@dataclass(frozen=True)
+class ProcessRecord:
+    """One process of the sandbox as the grader saw it."""
+
+    pid: int
+    ppid: int
+    role: str  # "main", "worker" or "helper" (resource tracker, fork server)
+    cmdline: str
+    first_seen: float
+    last_seen: float
+    cpu_s: float
+    exit_code: int | None
+    samples: int
+    cpu_trace: tuple[tuple[float, float], ...] = ()
+
+    def cpu_between(self, start: float, end: float) -> float:
+        """CPU seconds this process used between two instants of the grader's clock."""
+        before = 0.0
+        until = 0.0
+        for stamp, cpu in self.cpu_trace:
+            if stamp <= start:
+                before = cpu
+            if stamp <= end:
+                until = cpu
+        return max(0.0, until - before)
+
+    def overlap_s(self, start: float, end: float) -> float:
+        """How long this process was seen alive inside ``[start, end]``."""
+        return max(0.0, min(self.last_seen, end) - max(self.first_seen, start))
+
+
+@dataclass
+class _Live:
+    pid: int
+    ppid: int
+    start_ticks: int
+    cmdline: str
+    first_seen: float
+    last_seen: float
+    cpu_ticks: int = 0
+    exit_code: int | None = None
+    samples: int = 0
+    zombie: bool = False
+    trace: list[tuple[float, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Stat:
+    state: str
+    ppid: int
+    cpu_ticks: int
+    start_ticks: int
+    exit_code: int | None
+
+
+def read_stat(pid: int) -> _Stat | None:
+    """Parse ``/proc/PID/stat``; None when the process is gone."""
+    try:
+        raw = (PROC / str(pid) / "stat").read_bytes().decode(errors="replace")
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2 :].split()
+    exit_code = int(fields[49]) if len(fields) > 49 else None
+    return _Stat(state=fields[0], ppid=int(fields[1]), cpu_ticks=int(fields[11]) + int(fields[12]),
+                 start_ticks=int(fields[19]), exit_code=exit_code)
+
+
+def read_cmdline(pid: int) -> str:
+    try:
+        raw = (PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return ""
+    return raw.replace(b"\0", b" ").decode(errors="replace").strip()
+
+
+def children_of(pid: int) -> list[int]:
+    """Direct children of every thread of ``pid``."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(PROC / str(pid) / "task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            text = (PROC / str(pid) / "task" / tid / "children").read_text()
+        except OSError:
+            continue
+        found.extend(int(token) for token in text.split())
+    return found
+
+
+def descendants(root: int, extra_roots: tuple[int, ...] = ()) -> list[int]:
+    """``root`` and every process below it (and below each extra root)."""
+    seen: list[int] = []
+    stack = [root, *extra_roots]
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.append(pid)
+        stack.extend(children_of(pid))
+    return seen
+
+
+def exit_status_word(code: int) -> int:
+    """Decode the wait status stored in ``/proc/PID/stat`` into an exit code (-N: signal N)."""
+    if code & 0x7F:
+        return -(code & 0x7F)
+    return (code >> 8) & 0xFF
+
+
+@dataclass
+class TreeObserver:
+    """Samples the tree below ``root`` until stopped."""
+
+    root: int
+    interval: float = 0.005
+    baseline_children: frozenset[int] = frozenset()
+    _records: dict[tuple[int, int], _Live] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.sample()
+        self._thread = threading.Thread(target=self._loop, name="mpgrade-observer", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def orphans(self) -> tuple[int, ...]:
+        """Processes reparented to the grader (as subreaper) since the run began."""
+        return tuple(p for p in children_of(os.getpid()) if p not in self.baseline_children and p != self.root)
+
+    def sample(self) -> list[int]:
+        """Take one snapshot; returns the pids alive (not zombies) in it."""
+        now = time.monotonic()
+        alive: list[int] = []
+        for pid in descendants(self.root, self.orphans()):
+            stat = read_stat(pid)
+            if stat is None:
+                continue
+            with self._lock:
+                record = self._records.get((pid, stat.start_ticks))
+                if record is None:
+                    record = _Live(pid, stat.ppid, stat.start_ticks, read_cmdline(pid), now, now)
+                    self._records[(pid, stat.start_ticks)] = record
+                elif record.samples < 4 and not record.zombie:
+                    record.cmdline = read_cmdline(pid) or record.cmdline
+                if stat.state == "Z":
+                    if not record.zombie:
+                        record.zombie = True
+                        if stat.exit_code is not None:
+                            record.exit_code = exit_status_word(stat.exit_code)
+                    continue
+                record.last_seen = now
+                if stat.cpu_ticks > record.cpu_ticks or not record.trace:
+                    record.cpu_ticks = max(record.cpu_ticks, stat.cpu_ticks)
+                    record.trace.append((now, record.cpu_ticks))
+                record.samples += 1
+                if record.ppid != stat.ppid and stat.ppid != os.getpid():
+                    record.ppid = stat.ppid
+            alive.append(pid)
+        return alive
+
+    def stop(self) -> tuple[ProcessRecord, ...]:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        return self.records()
+
+    def records(self) -> tuple[ProcessRecord, ...]:
+        with self._lock:
+            live = list(self._records.values())
+        by_pid = {record.pid: record for record in live}
+        return tuple(
+            ProcessRecord(
+                pid=record.pid, ppid=record.ppid, role=_role(record, by_pid, self.root),
+                cmdline=record.cmdline, first_seen=record.first_seen, last_seen=record.last_seen,
+                cpu_s=record.cpu_ticks / CLOCK_TICKS, exit_code=record.exit_code,
+                samples=record.samples,
+                cpu_trace=tuple((stamp, ticks / CLOCK_TICKS) for stamp, ticks in record.trace),
+            )
+            for record in sorted(live, key=lambda r: r.first_seen)
+        )
+
+
+def _role(record: _Live, by_pid: dict[int, _Live], root: int) -> str:
+    if record.pid == root:
+        return "main"
+    if "multiprocessing.resource_tracker" in record.cmdline:
+        return "helper"
+    if "multiprocessing.forkserver" in record.cmdline:
+        parent = by_pid.get(record.ppid)
+        if parent is None or "multiprocessing.forkserver" not in parent.cmdline:
+            return "helper"
+    return "worker"

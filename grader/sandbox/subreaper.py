@@ -1,0 +1,76 @@
+"""Finding and killing every process of a sandbox, wherever it went.
+
+The grader's process becomes a child subreaper (Linux), so descendants whose parents
+died are reparented to it instead of to init; it can then see and kill them. A tree
+kill is repeated sweeps: the session's process group, every descendant of the root,
+every process reparented to the grader since the run began, until none is left.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import time
+from typing import Protocol
+
+from grader.sandbox.observer import children_of, descendants, read_stat
+
+PR_SET_CHILD_SUBREAPER = 36
+SWEEPS = 100
+
+
+class _Tree(Protocol):
+    root: int
+
+    def orphans(self) -> tuple[int, ...]: ...
+
+    def sample(self) -> list[int]: ...
+
+
+def become_subreaper() -> bool:
+    """Make this process the subreaper of its descendants; False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def own_children() -> list[int]:
+    return children_of(os.getpid())
+
+
+def _reap(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+
+
+def kill_tree(root: int, tree: _Tree) -> int:
+    """SIGKILL every process of the tree until none is left; returns the sweeps used."""
+    try:
+        os.killpg(root, signal.SIGKILL)
+    except OSError:
+        pass
+    for sweep in range(SWEEPS):
+        live = [pid for pid in descendants(root, tree.orphans()) if _alive(pid)]
+        if not live:
+            _reap(list(tree.orphans()))
+            return sweep
+        for pid in live:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        _reap(list(tree.orphans()))
+        time.sleep(0.005)
+    _reap(list(tree.orphans()))
+    return SWEEPS
+
+
+def _alive(pid: int) -> bool:
+    stat = read_stat(pid)
+    return stat is not None and stat.state != "Z"
