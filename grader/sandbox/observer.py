@@ -13,10 +13,8 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-PROC = Path("/proc")
 
 
 @dataclass(frozen=True)
@@ -74,10 +72,18 @@ class _Stat:
     exit_code: int | None
 
 
+def _read(path: str) -> bytes:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, 65536)
+    finally:
+        os.close(fd)
+
+
 def read_stat(pid: int) -> _Stat | None:
     """Parse ``/proc/PID/stat``; None when the process is gone."""
     try:
-        raw = (PROC / str(pid) / "stat").read_bytes().decode(errors="replace")
+        raw = _read(f"/proc/{pid}/stat").decode(errors="replace")
     except OSError:
         return None
     fields = raw[raw.rindex(")") + 2 :].split()
@@ -88,7 +94,7 @@ def read_stat(pid: int) -> _Stat | None:
 
 def read_cmdline(pid: int) -> str:
     try:
-        raw = (PROC / str(pid) / "cmdline").read_bytes()
+        raw = _read(f"/proc/{pid}/cmdline")
     except OSError:
         return ""
     return raw.replace(b"\0", b" ").decode(errors="replace").strip()
@@ -98,12 +104,12 @@ def children_of(pid: int) -> list[int]:
     """Direct children of every thread of ``pid``."""
     found: list[int] = []
     try:
-        tasks = os.listdir(PROC / str(pid) / "task")
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return found
     for tid in tasks:
         try:
-            text = (PROC / str(pid) / "task" / tid / "children").read_text()
+            text = _read(f"/proc/{pid}/task/{tid}/children")
         except OSError:
             continue
         found.extend(int(token) for token in text.split())
@@ -135,7 +141,7 @@ class TreeObserver:
     """Samples the tree below ``root`` until stopped."""
 
     root: int
-    interval: float = 0.005
+    interval: float = 0.01
     baseline_children: frozenset[int] = frozenset()
     _records: dict[tuple[int, int], _Live] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

@@ -1,0 +1,91 @@
+"""Checks of ex05_queue: producer and consumers over two Queues."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from grader.checks.support import (MAGIC_DELAY, CheckFailed, Submission, check_nothing_left, check_reported_pids,
+                                   check_uses, rendezvous, value_of)
+
+EXERCISE = "ex05_queue"
+NUMBERS = random.Random(5).sample(range(1, 1_000), 12)
+WORKERS = 3
+LARGE = random.Random(55).sample(range(1, 1_000_000), 20_000)
+HANG_HINT = "take all len(numbers) results from the result queue before joining the workers"
+
+
+def small_run(submission: Submission) -> Any:
+    return submission.call("process_all", NUMBERS, WORKERS, MAGIC_DELAY, sleep=rendezvous(NUMBERS, WORKERS))
+
+
+def _triples(value: Any, what: str) -> list[tuple[int, int, int]]:
+    if not isinstance(value, list) or not all(isinstance(v, tuple) and len(v) == 3 for v in value):
+        raise CheckFailed(f"{what} should return a list of (n, n*n, pid) tuples; got {str(value)[:200]}")
+    return value
+
+
+def _judge(value: Any, numbers: list[int], what: str) -> None:
+    triples = _triples(value, what)
+    got = [(n, sq) for n, sq, _ in triples]
+    wanted = [(n, n * n) for n in sorted(numbers)]
+    if got != wanted:
+        if sorted(got) == wanted:
+            raise CheckFailed(f"{what}: the results are right but not sorted by n: return sorted(results)")
+        missing = len(set(wanted) - set(got))
+        raise CheckFailed(f"{what} should return {len(wanted)} (n, n*n, pid) tuples sorted by n; got {len(got)} "
+                          f"tuples, {missing} expected ones missing")
+
+
+@pytest.mark.check("results", "correctness", 2)
+def test_results(submission: Submission) -> None:
+    _judge(value_of(small_run(submission), "process_all(...)", submission.exercise, HANG_HINT), NUMBERS,
+           "process_all")
+
+
+@pytest.mark.check("empty-list", "correctness", 1)
+def test_empty_list(submission: Submission) -> None:
+    value = value_of(submission.call("process_all", [], WORKERS, timeout=20),
+                     "process_all([])", submission.exercise, "put one None per worker so every worker stops")
+    if value != []:
+        raise CheckFailed(f"process_all([]) should return []; it returned {value!r}")
+
+
+@pytest.mark.check("square-worker", "correctness", 1)
+def test_square_worker(submission: Submission) -> None:
+    numbers = [4, 1, 3]
+    result = submission.driver("queue_worker", numbers, 0.0, timeout=20)
+    value = value_of(result, "square_worker(tasks, results)", submission.exercise,
+                     "stop the loop when the task is None")
+    got = sorted((t[0], t[1]) for t in _triples(value, "square_worker"))
+    if got != sorted((n, n * n) for n in numbers) or any(t[2] != result.main_pid for t in value):
+        raise CheckFailed(f"square_worker given tasks {numbers} then None should put (n, n*n, os.getpid()) for "
+                          f"each; it put {value!r}")
+
+
+@pytest.mark.check("distinct-workers", "processes", 2)
+def test_distinct_workers(submission: Submission, evidence: dict[str, Any]) -> None:
+    result = small_run(submission)
+    value = _triples(value_of(result, "process_all(...)", submission.exercise, HANG_HINT), "process_all")
+    evidence.update(check_reported_pids(result, [t[2] for t in value], WORKERS))
+
+
+@pytest.mark.check("no-deadlock-20000-items", "safety", 4)
+def test_no_deadlock(submission: Submission, evidence: dict[str, Any]) -> None:
+    result = submission.call("process_all", LARGE, WORKERS, 0.0, timeout=40)
+    value = value_of(result, f"process_all of {len(LARGE)} numbers", submission.exercise, HANG_HINT)
+    evidence["wall_s"] = round(result.wall_s or 0.0, 3)
+    _judge(value, LARGE, f"process_all of {len(LARGE)} numbers")
+
+
+@pytest.mark.check("workers-gone", "cleanup", 1)
+def test_workers_gone(submission: Submission, evidence: dict[str, Any]) -> None:
+    evidence.update(check_nothing_left(small_run(submission), "process_all"))
+
+
+@pytest.mark.check("uses-queue", "api", 1)
+def test_uses_queue(submission: Submission) -> None:
+    check_uses(submission.source(), ["Queue", "Process"],
+               "make the task and result queues with multiprocessing.Queue() and start the workers as Processes")

@@ -1,0 +1,88 @@
+"""Checks of ex06_pipe: request and reply over a Pipe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from grader.checks.support import CheckFailed, Submission, check_nothing_left, check_uses, value_of
+
+EXERCISE = "ex06_pipe"
+MESSAGES = ["hello", "World", "multi processing", "straße", "ok!"]
+LARGE = ["a" * 1_000_000, "b" * 1_000_000, "c" * 1_000_000]
+MANY = [f"message {i}" for i in range(5_000)]
+HANG_HINT = "send one message, then receive its reply, before sending the next"
+
+
+def echo_run(submission: Submission) -> Any:
+    return submission.call("echo_all", MESSAGES)
+
+
+def _judge(value: Any, messages: list[str], what: str) -> None:
+    wanted = [m.upper() for m in messages]
+    if value != wanted:
+        if not isinstance(value, list):
+            raise CheckFailed(f"{what} should return a list of replies; got {type(value).__name__}")
+        wrong = next((i for i, (a, b) in enumerate(zip(value, wanted)) if a != b), min(len(value), len(wanted)))
+        raise CheckFailed(f"{what} should return the {len(wanted)} replies message.upper() in order; got "
+                          f"{len(value)} replies, first difference at index {wrong}")
+
+
+@pytest.mark.check("echo", "correctness", 2)
+def test_echo(submission: Submission) -> None:
+    _judge(value_of(echo_run(submission), "echo_all(...)", submission.exercise, HANG_HINT), MESSAGES, "echo_all")
+
+
+@pytest.mark.check("empty-list", "correctness", 1)
+def test_empty_list(submission: Submission) -> None:
+    value = value_of(submission.call("echo_all", [], timeout=20), "echo_all([])", submission.exercise,
+                     "send None even when there are no messages, so the worker stops")
+    if value != []:
+        raise CheckFailed(f"echo_all([]) should return []; it returned {value!r}")
+
+
+@pytest.mark.check("echo-worker", "correctness", 1)
+def test_echo_worker(submission: Submission) -> None:
+    value = value_of(submission.driver("echo_worker", ["ab", "Cd"], timeout=20), "echo_worker(conn)",
+                     submission.exercise, "answer each message with conn.send(message.upper()) and stop at None")
+    if value != {"replies": ["AB", "CD"], "exitcode": 0}:
+        raise CheckFailed(f"echo_worker should answer 'ab' and 'Cd' with 'AB' and 'CD' and stop at None; got {value!r}")
+
+
+@pytest.mark.check("megabyte-messages", "safety", 2)
+def test_megabyte_messages(submission: Submission, evidence: dict[str, Any]) -> None:
+    result = submission.call("echo_all", LARGE, timeout=40)
+    _judge(value_of(result, "echo_all of three 1 MB messages", submission.exercise, HANG_HINT), LARGE,
+           "echo_all of three 1 MB messages")
+    evidence["wall_s"] = round(result.wall_s or 0.0, 3)
+
+
+@pytest.mark.check("many-messages", "safety", 1)
+def test_many_messages(submission: Submission, evidence: dict[str, Any]) -> None:
+    result = submission.call("echo_all", MANY, timeout=40)
+    _judge(value_of(result, f"echo_all of {len(MANY)} messages", submission.exercise, HANG_HINT), MANY,
+           f"echo_all of {len(MANY)} messages")
+    evidence["wall_s"] = round(result.wall_s or 0.0, 3)
+
+
+@pytest.mark.check("child-process", "processes", 1)
+def test_child_process(submission: Submission, evidence: dict[str, Any]) -> None:
+    result = submission.call("echo_all", MANY, timeout=40)
+    value_of(result, f"echo_all of {len(MANY)} messages", submission.exercise, HANG_HINT)
+    assert result.started_at is not None and result.returned_at is not None
+    busy = [p for p in result.workers() if p.cpu_between(result.started_at, result.returned_at + 0.05) >= 0.02]
+    evidence["child_processes"] = len(result.workers())
+    if not busy:
+        raise CheckFailed("no child process answered the messages: start a multiprocessing.Process running "
+                          "echo_worker on one end of the Pipe")
+
+
+@pytest.mark.check("child-gone", "cleanup", 1)
+def test_child_gone(submission: Submission, evidence: dict[str, Any]) -> None:
+    evidence.update(check_nothing_left(echo_run(submission), "echo_all"))
+
+
+@pytest.mark.check("uses-pipe", "api", 1)
+def test_uses_pipe(submission: Submission) -> None:
+    check_uses(submission.source(), ["Pipe", "Process"], "create the connection pair with multiprocessing.Pipe()")

@@ -1,0 +1,70 @@
+"""Checks of ex07_value: the race in ``counter.value += 1`` and its fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from grader.checks.support import CheckFailed, Submission, check_nothing_left, check_uses, value_of
+from grader.verdicts import overlap_samples
+
+EXERCISE = "ex07_value"
+AMPLIFY = {"value_pause": 1e-5}
+STRESS = (2, 1_000)
+PLAIN = (4, 10_000)
+LIFETIME = {"child_pause": 0.25}
+FIX = "guard the read-modify-write with `with counter.get_lock():` around `counter.value += 1`"
+
+
+def lost_message(what: str, n_procs: int, times: int, got: Any) -> str:
+    expected = n_procs * times
+    if not isinstance(got, int):
+        return f"{what} should return an int; it returned {got!r}"
+    return (f"expected {expected} after {n_procs} processes x {times} increments, got {got} "
+            f"(lost {expected - got} updates): `counter.value += 1` reads, adds and writes in three steps, "
+            f"and another process can write in between: {FIX}")
+
+
+@pytest.mark.check("no-lost-updates", "safety", 5)
+def test_no_lost_updates(submission: Submission, evidence: dict[str, Any]) -> None:
+    for (n_procs, times), amplify in ((STRESS, AMPLIFY), (PLAIN, None)):
+        result = submission.call("parallel_count", n_procs, times, amplify=amplify, timeout=60)
+        got = value_of(result, f"parallel_count({n_procs}, {times})", submission.exercise)
+        evidence[f"parallel_count({n_procs},{times})"] = got
+        if got != n_procs * times:
+            raise CheckFailed(lost_message("parallel_count", n_procs, times, got),
+                              expected=n_procs * times, got=got, stressed=amplify is not None)
+
+
+@pytest.mark.check("increment-exact", "safety", 3)
+def test_increment_exact(submission: Submission, evidence: dict[str, Any]) -> None:
+    n_procs, times = STRESS
+    result = submission.driver("parallel_increment", n_procs, times, amplify=AMPLIFY, timeout=60)
+    got = value_of(result, "increment(counter, times) in two processes", submission.exercise)
+    evidence["got"] = got
+    if got != n_procs * times:
+        raise CheckFailed(lost_message("increment", n_procs, times, got), expected=n_procs * times, got=got)
+
+
+@pytest.mark.check("side-by-side", "concurrency", 1)
+def test_side_by_side(submission: Submission, evidence: dict[str, Any]) -> None:
+    result = submission.call("parallel_count", 3, 200, amplify=LIFETIME, timeout=60)
+    value_of(result, "parallel_count(3, 200)", submission.exercise)
+    overlap = overlap_samples([(p.first_seen, p.last_seen) for p in result.workers()])
+    evidence["overlap_s"] = round(overlap, 3)
+    if overlap < 0.4 * LIFETIME["child_pause"]:
+        raise CheckFailed("the counting processes never ran at the same time: start all of them first, then join "
+                          "them all (starting and joining one at a time is not a fix for the race)")
+
+
+@pytest.mark.check("children-exited", "cleanup", 1)
+def test_children_exited(submission: Submission, evidence: dict[str, Any]) -> None:
+    n_procs, times = PLAIN
+    evidence.update(check_nothing_left(submission.call("parallel_count", n_procs, times, timeout=60),
+                                       "parallel_count"))
+
+
+@pytest.mark.check("uses-get-lock", "api", 2)
+def test_uses_get_lock(submission: Submission) -> None:
+    check_uses(submission.source(), [".get_lock"], FIX)

@@ -1,0 +1,93 @@
+"""Checks of ex09_manager: a managed list and a managed dict."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from grader.checks.support import CheckFailed, Submission, check_nothing_left, check_uses, value_of
+
+EXERCISE = "ex09_manager"
+NUMBERS = random.Random(9).sample(range(-500, 500), 40)
+PROCS = 4
+WORDS = random.Random(19).choices(["cat", "dog", "emu", "yak", "owl", "ant"], k=60)
+STRESS_WORDS = random.Random(29).choices(["red", "green", "blue"], k=240)
+AMPLIFY = {"dict_pause": 0.002}
+LIFETIME = {"child_pause": 0.15}
+
+
+def gather_run(submission: Submission, amplify: dict[str, float] | None = None) -> Any:
+    return submission.call("gather_squares", NUMBERS, PROCS, amplify=amplify)
+
+
+def _plain(value: Any, kind: type, what: str) -> Any:
+    if not isinstance(value, kind):
+        raise CheckFailed(f"{what} should return a plain {kind.__name__}; it returned {type(value).__name__}")
+    return value
+
+
+@pytest.mark.check("gather-squares", "correctness", 2)
+def test_gather_squares(submission: Submission) -> None:
+    value = _plain(value_of(gather_run(submission), "gather_squares(...)", submission.exercise), list,
+                   "gather_squares")
+    wanted = sorted(n * n for n in NUMBERS)
+    if value != wanted:
+        raise CheckFailed(f"gather_squares of {len(NUMBERS)} numbers should return their squares sorted; got "
+                          f"{len(value)} values{' (not sorted)' if sorted(value) == wanted else ''}")
+
+
+@pytest.mark.check("count-words", "correctness", 2)
+def test_count_words(submission: Submission) -> None:
+    value = _plain(value_of(submission.call("count_words", WORDS, 2), "count_words(...)", submission.exercise),
+                   dict, "count_words")
+    if value != dict(Counter(WORDS)):
+        raise CheckFailed(f"count_words should return {dict(Counter(WORDS))}; got {value}")
+
+
+@pytest.mark.check("empty-inputs", "correctness", 1)
+def test_empty_inputs(submission: Submission) -> None:
+    for name, empty in (("gather_squares", []), ("count_words", {})):
+        value = value_of(submission.call(name, []), f"{name}([])", submission.exercise)
+        if value != empty:
+            raise CheckFailed(f"{name}([]) should return {empty!r}; it returned {value!r}")
+
+
+@pytest.mark.check("count-words-exact", "safety", 3)
+def test_count_words_exact(submission: Submission, evidence: dict[str, Any]) -> None:
+    result = submission.call("count_words", STRESS_WORDS, 2, amplify=AMPLIFY, timeout=60)
+    value = _plain(value_of(result, "count_words(...)", submission.exercise), dict, "count_words")
+    wanted = Counter(STRESS_WORDS)
+    lost = {w: wanted[w] - value.get(w, 0) for w in wanted if value.get(w, 0) != wanted[w]}
+    evidence["wall_s"] = round(result.wall_s or 0.0, 3)
+    if lost:
+        raise CheckFailed(
+            f"with 2 processes counting {len(STRESS_WORDS)} words, counts came out wrong by {lost}: "
+            "`d[w] = d.get(w, 0) + 1` reads and writes in two proxy calls and another process can write in between. "
+            "Count each share locally (collections.Counter) and merge it under a manager.Lock(), or hold such a lock "
+            "around each read-modify-write", lost=lost)
+
+
+@pytest.mark.check("processes-did-it", "processes", 2)
+def test_processes_did_it(submission: Submission, evidence: dict[str, Any]) -> None:
+    result = gather_run(submission, LIFETIME)
+    value_of(result, "gather_squares(...)", submission.exercise)
+    seen = len(result.workers())
+    evidence["child_processes"] = seen
+    if seen < PROCS + 1:
+        raise CheckFailed(f"gather_squares(..., n_procs={PROCS}) should start {PROCS} processes besides the "
+                          f"manager's server; the grader saw {seen} child process(es) in all")
+
+
+@pytest.mark.check("manager-shut-down", "cleanup", 1)
+def test_manager_shut_down(submission: Submission, evidence: dict[str, Any]) -> None:
+    evidence.update(check_nothing_left(gather_run(submission), "gather_squares"))
+    check_nothing_left(submission.call("count_words", WORDS, 2), "count_words")
+
+
+@pytest.mark.check("uses-manager", "api", 1)
+def test_uses_manager(submission: Submission) -> None:
+    check_uses(submission.source(), ["Manager", ".list", ".dict"],
+               "create the shared containers with multiprocessing.Manager(): manager.list() and manager.dict()")
