@@ -22,64 +22,82 @@ class Decision(str, Enum):
 @dataclass(frozen=True)
 class SpeedupVerdict:
     decision: Decision
-    speedup: float
+    parallelism: float
+    raw_speedup: float
     reference: float | None
     effective_workers: int
     reason: str
 
 
 def pass_threshold(effective_workers: int) -> float:
-    """Speedup that clearly shows parallel work: 1.3x for 2 workers, +0.3 per extra one."""
+    """Parallelism that clearly shows parallel work: 1.3 for 2 workers, +0.3 per extra one."""
     return 1.0 + 0.3 * (effective_workers - 1)
 
 
 def fail_threshold(effective_workers: int) -> float:
-    """At or below this the work was not parallel (a serial run scores about 1.0)."""
+    """At or below this the work was not parallel (one busy process scores at most 1.0)."""
     return 1.0 + 0.1 * (effective_workers - 1)
 
 
-def best_ratio(serial: Sequence[float], parallel: Sequence[float]) -> float:
-    """Best serial time over best parallel time, each the least disturbed of its runs."""
+def parallelism(worker_cpu_s: Sequence[float], wall_s: float, startup_cpu_s: float = 0.0) -> float:
+    """CPU seconds the child processes spent on the work per second of the call.
+
+    Both terms come from the same run, so a machine whose cores change speed from one
+    second to the next (shared hosts do) moves them together; a wall-clock ratio of two
+    separate runs does not have that property. Start-up CPU of each child is discounted.
+    """
+    if wall_s <= 0:
+        return 0.0
+    return sum(max(0.0, cpu - startup_cpu_s) for cpu in worker_cpu_s) / wall_s
+
+
+def raw_speedup(serial: Sequence[float], parallel: Sequence[float]) -> float:
+    """Best serial time over best parallel time (each the least disturbed of its runs)."""
     return min(serial) / min(parallel)
 
 
 def judge_speedup(
+    parallelism_runs: Sequence[float],
     serial: Sequence[float],
     parallel: Sequence[float],
     effective_workers: int,
-    reference: tuple[Sequence[float], Sequence[float]] | None = None,
+    reference: Sequence[float] | None = None,
     final: bool = False,
 ) -> SpeedupVerdict:
-    """Decide a speedup check from interleaved timings of one session.
+    """Decide a speedup check from the runs of one session.
 
-    ``reference`` holds the serial and parallel timings of the grader's own workload,
-    run in the same slots: it says what parallelism the machine can give right now.
+    ``parallelism_runs`` are the submission's parallel runs measured by :func:`parallelism`;
+    ``serial``/``parallel`` the wall times of its own work done serially and in parallel,
+    interleaved; ``reference`` the parallelism the grader's own workload reached in the
+    same slots, which says what the machine can give right now.
     """
+    raw = raw_speedup(serial, parallel)
     if effective_workers < 2:
-        return SpeedupVerdict(Decision.SKIP, 0.0, None, effective_workers,
+        return SpeedupVerdict(Decision.SKIP, 0.0, raw, None, effective_workers,
                               "only one usable core (or one worker): parallel speedup cannot show here")
-    speedup = best_ratio(serial, parallel)
+    par = max(parallelism_runs)
     good, bad = pass_threshold(effective_workers), fail_threshold(effective_workers)
-    if speedup >= good:
-        return SpeedupVerdict(Decision.PASS, speedup, None, effective_workers, f"{speedup:.2f}x >= {good:.2f}x")
+    figures = f"{par:.2f} cores busy on average, {raw:.2f}x faster than serial"
+    if par >= good and raw >= 1.0:
+        return SpeedupVerdict(Decision.PASS, par, raw, None, effective_workers, figures)
     if reference is None:
-        return SpeedupVerdict(Decision.NEED_REFERENCE, speedup, None, effective_workers, "calibrating")
-    ref = best_ratio(*reference)
+        return SpeedupVerdict(Decision.NEED_REFERENCE, par, raw, None, effective_workers, "calibrating")
+    ref = max(reference)
     if ref < good:
-        return SpeedupVerdict(Decision.SKIP, speedup, ref, effective_workers,
-                              f"the machine is too busy to show parallelism: the grader's own parallel "
-                              f"reference reached only {ref:.2f}x (needs {good:.2f}x)")
-    if speedup <= bad:
-        return SpeedupVerdict(Decision.FAIL, speedup, ref, effective_workers,
-                              f"{speedup:.2f}x, while the grader's own parallel reference reached {ref:.2f}x "
-                              f"in the same moments")
-    if speedup >= 0.8 * ref:
-        return SpeedupVerdict(Decision.PASS, speedup, ref, effective_workers,
-                              f"{speedup:.2f}x, at least 80% of the reference's {ref:.2f}x")
+        return SpeedupVerdict(Decision.SKIP, par, raw, ref, effective_workers,
+                              f"the machine is too busy to show parallelism: the grader's own parallel reference "
+                              f"kept only {ref:.2f} cores busy (needs {good:.2f})")
+    if par <= bad:
+        return SpeedupVerdict(Decision.FAIL, par, raw, ref, effective_workers,
+                              f"the work kept {par:.2f} cores busy ({raw:.2f}x faster than serial), while the "
+                              f"grader's own parallel reference kept {ref:.2f} busy in the same moments")
+    if par >= min(good, 0.8 * ref) and raw >= 1.0:
+        return SpeedupVerdict(Decision.PASS, par, raw, ref, effective_workers,
+                              f"{figures}; reference {ref:.2f}")
     if not final:
-        return SpeedupVerdict(Decision.NEED_MORE, speedup, ref, effective_workers, "inconclusive so far")
-    return SpeedupVerdict(Decision.SKIP, speedup, ref, effective_workers,
-                          f"inconclusive: {speedup:.2f}x against a reference of {ref:.2f}x")
+        return SpeedupVerdict(Decision.NEED_MORE, par, raw, ref, effective_workers, "inconclusive so far")
+    return SpeedupVerdict(Decision.SKIP, par, raw, ref, effective_workers,
+                          f"inconclusive: {figures}, against a reference of {ref:.2f}")
 
 
 @dataclass(frozen=True)
@@ -94,26 +112,25 @@ class CpuSpread:
 def judge_cpu_spread(
     main_cpu_s: float,
     worker_cpu_s: Sequence[float],
-    serial_cpu_s: float,
     expected_workers: int,
     startup_cpu_s: float = 0.0,
 ) -> CpuSpread:
     """Did child processes, not the caller, burn the CPU of the work?
 
-    ``serial_cpu_s`` is the work's cost measured in one process; ``startup_cpu_s`` is
-    what starting an idle worker costs (large under spawn), so idle decoys don't count.
+    All figures come from one run: the CPU the caller and each child used during the
+    call. ``startup_cpu_s`` is what starting an idle child costs (large under spawn),
+    discounted so that idle decoys do not count as workers.
     """
-    fair_share = serial_cpu_s / max(1, expected_workers)
-    busy = sum(1 for cpu in worker_cpu_s if cpu >= 0.35 * fair_share + startup_cpu_s)
-    total = sum(worker_cpu_s)
-    if main_cpu_s > 0.5 * serial_cpu_s:
+    work = [max(0.0, cpu - startup_cpu_s) for cpu in worker_cpu_s]
+    total = sum(work)
+    fair_share = total / max(1, expected_workers)
+    busy = sum(1 for cpu in work if total > 0 and cpu >= 0.3 * fair_share)
+    if total + main_cpu_s <= 0.05:
+        return CpuSpread(False, busy, total, main_cpu_s, "no process used measurable CPU during the call")
+    if total < 0.7 * (total + main_cpu_s):
         return CpuSpread(False, busy, total, main_cpu_s,
-                         f"the calling process itself used {main_cpu_s:.2f} s of CPU during the call, "
-                         f"about {main_cpu_s / serial_cpu_s:.0%} of the whole work: the work ran in the caller")
-    if total < 0.7 * serial_cpu_s:
-        return CpuSpread(False, busy, total, main_cpu_s,
-                         f"child processes used only {total:.2f} s of CPU for work that takes "
-                         f"{serial_cpu_s:.2f} s in one process")
+                         f"the calling process used {main_cpu_s:.2f} s of CPU during the call and its child "
+                         f"processes {total:.2f} s: the work ran in the caller")
     if busy < expected_workers:
         return CpuSpread(False, busy, total, main_cpu_s,
                          f"only {busy} child process(es) did a fair share of the work; expected {expected_workers}")

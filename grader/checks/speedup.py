@@ -1,47 +1,70 @@
-"""Measuring a CPU-bound call against its own serial work and the grader's reference.
+"""Measuring a CPU-bound call: parallelism seen from outside, against serial and reference.
 
-All timings are the grader's clock around the call (the submission cannot patch it);
-parallel and serial runs alternate so that both see the same load, and the grader's
-own parallel workload, run in the same slots, says what the machine can give now.
+All timings are the grader's clock around the call and CPU times read from ``/proc``
+(the submission can patch neither). Parallel and serial runs alternate so that both see
+the same load; the grader's own parallel workload, run in the same slots when the
+submission's figures are not clear on their own, says what the machine can give now.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from grader.checks.support import Submission
 from grader.environment import usable_cpus
 from grader.sandbox.launcher import RunResult
-from grader.verdicts import Decision, SpeedupVerdict, judge_cpu_spread, judge_speedup
+from grader.verdicts import CpuSpread, Decision, SpeedupVerdict, judge_cpu_spread, judge_speedup, parallelism
 
 FIRST_ROUNDS = 2
 EXTRA_ROUNDS = 2
+IDLE_STARTUP_CPU_S = 0.02
 
 
 @dataclass
 class Measurement:
+    start_method: str
     parallel: list[RunResult] = field(default_factory=list)
     serial: list[RunResult] = field(default_factory=list)
-    reference: tuple[list[float], list[float]] | None = None
+    reference: list[float] = field(default_factory=list)
     verdict: SpeedupVerdict | None = None
     broken: RunResult | None = None
     broken_what: str = ""
 
+    def parallelism_runs(self) -> list[float]:
+        return [parallelism(worker_cpu(run), busy_wall(run), startup_cpu(run, self.start_method))
+                for run in self.parallel]
+
     def figures(self) -> dict[str, Any]:
+        verdict = self.verdict
         return {
             "serial_s": [round(r.wall_s or 0.0, 3) for r in self.serial],
             "parallel_s": [round(r.wall_s or 0.0, 3) for r in self.parallel],
-            "reference_serial_s": [round(t, 3) for t in self.reference[0]] if self.reference else None,
-            "reference_parallel_s": [round(t, 3) for t in self.reference[1]] if self.reference else None,
-            "speedup": round(self.verdict.speedup, 3) if self.verdict else None,
-            "reference_speedup": round(self.verdict.reference, 3) if self.verdict and self.verdict.reference else None,
-            "effective_workers": self.verdict.effective_workers if self.verdict else None,
+            "parallelism": [round(p, 3) for p in self.parallelism_runs()],
+            "reference_parallelism": [round(p, 3) for p in self.reference] or None,
+            "raw_speedup": round(verdict.raw_speedup, 3) if verdict else None,
+            "effective_workers": verdict.effective_workers if verdict else None,
         }
 
 
-def _times(runs: list[RunResult]) -> list[float]:
-    return [r.wall_s for r in runs if r.wall_s is not None]
+def startup_cpu(run: RunResult, start_method: str) -> float:
+    """CPU an idle child costs to start: under spawn about what the caller's own start-up cost."""
+    if start_method != "spawn" or run.started_at is None:
+        return IDLE_STARTUP_CPU_S
+    main = next(p for p in run.processes if p.role == "main")
+    return main.cpu_between(0.0, run.started_at)
+
+
+def busy_wall(run: RunResult) -> float:
+    """Seconds from the first child process's appearance to the call's return (grader's clock)."""
+    assert run.started_at is not None and run.returned_at is not None
+    first = min((p.first_seen for p in run.workers()), default=run.started_at)
+    return run.returned_at - max(run.started_at, first)
+
+
+def worker_cpu(run: RunResult) -> list[float]:
+    assert run.started_at is not None and run.returned_at is not None
+    return [p.cpu_between(run.started_at, run.returned_at + 0.05) for p in run.workers()]
 
 
 def _rounds(submission: Submission, name: str, limits: list[int], workers: int, worker_function: str,
@@ -53,58 +76,53 @@ def _rounds(submission: Submission, name: str, limits: list[int], workers: int, 
             return False
         serial = submission.driver("serial_map", worker_function, limits, fresh=True)
         if serial.outcome != "returned":
-            into.broken, into.broken_what = serial, f"{worker_function}(...)"
+            into.broken, into.broken_what = serial, f"{worker_function}(...) called in one process"
             return False
         into.parallel.append(parallel)
         into.serial.append(serial)
     return True
 
 
-def _reference(submission: Submission, limits: list[int], workers: int, count: int,
-               into: tuple[list[float], list[float]]) -> None:
+def _reference(submission: Submission, limits: list[int], workers: int, count: int, into: Measurement) -> None:
     for _ in range(count):
-        serial = submission.driver("reference_serial", limits, fresh=True)
-        parallel = submission.driver("reference_parallel", limits, workers, fresh=True)
-        if serial.wall_s is not None and parallel.wall_s is not None:
-            into[0].append(serial.wall_s)
-            into[1].append(parallel.wall_s)
+        run = submission.driver("reference_parallel", limits, workers, fresh=True)
+        if run.wall_s is not None:
+            into.reference.append(parallelism(worker_cpu(run), busy_wall(run), startup_cpu(run, into.start_method)))
+
+
+def _judge(result: Measurement, effective: int, final: bool = False) -> SpeedupVerdict:
+    return judge_speedup(result.parallelism_runs(), [r.wall_s or 0.0 for r in result.serial],
+                         [r.wall_s or 0.0 for r in result.parallel], effective,
+                         result.reference or None, final)
 
 
 def measure(submission: Submission, name: str, limits: list[int], workers: int,
             worker_function: str = "count_primes_below") -> Measurement:
-    """Alternate parallel and serial runs, calibrating against the reference only if needed."""
-    result = Measurement()
+    """Alternate parallel and serial runs; calibrate against the reference only if needed."""
+    result = Measurement(submission.start_method)
     effective = min(workers, usable_cpus(), len(limits))
     if not _rounds(submission, name, limits, workers, worker_function, FIRST_ROUNDS, result):
         return result
-    result.verdict = judge_speedup(_times(result.serial), _times(result.parallel), effective)
+    result.verdict = _judge(result, effective)
     if result.verdict.decision is not Decision.NEED_REFERENCE:
         return result
-    reference: tuple[list[float], list[float]] = ([], [])
-    _reference(submission, limits, effective, FIRST_ROUNDS, reference)
-    result.reference = reference
-    if not reference[0]:
-        return result
-    result.verdict = judge_speedup(_times(result.serial), _times(result.parallel), effective, reference)
+    _reference(submission, limits, effective, FIRST_ROUNDS, result)
+    result.verdict = _judge(result, effective)
+    if result.verdict.decision is Decision.NEED_REFERENCE:  # the reference itself never returned
+        result.verdict = replace(result.verdict, decision=Decision.SKIP,
+                                 reason="the grader's own reference workload could not run on this machine")
     if result.verdict.decision is Decision.NEED_MORE:
         if not _rounds(submission, name, limits, workers, worker_function, EXTRA_ROUNDS, result):
             return result
-        _reference(submission, limits, effective, EXTRA_ROUNDS, reference)
-        result.verdict = judge_speedup(_times(result.serial), _times(result.parallel), effective, reference,
-                                       final=True)
+        _reference(submission, limits, effective, EXTRA_ROUNDS, result)
+        result.verdict = _judge(result, effective, final=True)
     return result
 
 
-def cpu_spread_of(measurement: Measurement, expected_workers: int, start_method: str) -> Any:
+def cpu_spread_of(measurement: Measurement, expected_workers: int) -> CpuSpread:
     """Judge from the first parallel run whether child processes burnt the CPU of the work."""
     run = measurement.parallel[0]
-    serial = measurement.serial[0]
     assert run.started_at is not None and run.returned_at is not None
-    assert serial.started_at is not None and serial.returned_at is not None
     main = next(p for p in run.processes if p.role == "main")
-    serial_main = next(p for p in serial.processes if p.role == "main")
-    serial_cpu = serial_main.cpu_between(serial.started_at, serial.returned_at) or (serial.wall_s or 0.0)
-    startup = main.cpu_between(0.0, run.started_at) if start_method == "spawn" else 0.02
-    workers = [p.cpu_between(run.started_at, run.returned_at + 0.05) for p in run.workers()]
-    return judge_cpu_spread(main.cpu_between(run.started_at, run.returned_at), workers, serial_cpu,
-                            expected_workers, startup)
+    return judge_cpu_spread(main.cpu_between(run.started_at, run.returned_at), worker_cpu(run), expected_workers,
+                            startup_cpu(run, measurement.start_method))

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from grader.catalogue import Exercise
-from grader.sandbox.launcher import Call, RunRequest, RunResult, SleepSpec, run
+from grader.sandbox.launcher import Call, RunRequest, RunResult, SleepSpec, run, run_all
 
 MAGIC_DELAY = 0.1231
 
@@ -53,6 +53,7 @@ class Submission:
     start_method: str
     default_timeout: float = 30.0
     _cache: dict[Any, RunResult] = field(default_factory=dict)
+    _batches: dict[Any, tuple[RunResult, ...]] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
@@ -70,7 +71,7 @@ class Submission:
             return self._cache[key]
         request = RunRequest(
             module=self.exercise.id, directory=self.directory,
-            call=Call(name, args, kwargs, target="driver" if driver else "function"),
+            calls=(Call(name, args, kwargs, target="driver" if driver else "function"),),
             start_method=self.start_method, timeout=timeout or self.default_timeout, sleep=sleep, amplify=amplify,
         )
         result = run(request)
@@ -80,6 +81,15 @@ class Submission:
 
     def driver(self, name: str, *args: Any, **options: Any) -> RunResult:
         return self.call(name, *args, driver=True, **options)
+
+    def calls(self, *calls: Call, timeout: float | None = None) -> tuple[RunResult, ...]:
+        """Several quick calls one after another in one sandbox (for checks of plain results)."""
+        key = ("calls", repr(calls))
+        if key not in self._batches:
+            request = RunRequest(module=self.exercise.id, directory=self.directory, calls=calls,
+                                 start_method=self.start_method, timeout=timeout or self.default_timeout)
+            self._batches[key] = run_all(request)
+        return self._batches[key]
 
 
 def signal_words(status: int | None) -> str:

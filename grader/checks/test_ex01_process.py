@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from grader.checks.support import (CheckFailed, Submission, check_nothing_left, check_uses, value_of)
+from grader.checks.support import (Call, CheckFailed, Submission, check_nothing_left, check_uses, value_of)
 from grader.verdicts import overlap_samples
 
 EXERCISE = "ex01_process"
@@ -38,9 +38,14 @@ def test_prints_both_tables(submission: Submission, evidence: dict[str, Any]) ->
     evidence["lines"] = len(lines)
 
 
+def side_runs(submission: Submission) -> Any:
+    """run_both([3], -1.0) (both children crash) then run_both([]), in one sandbox."""
+    return submission.calls(Call("run_both", ([3], -1.0)), Call("run_both", ([], DELAY)))
+
+
 @pytest.mark.check("real-exit-codes", "correctness", 1)
 def test_real_exit_codes(submission: Submission) -> None:
-    result = submission.call("run_both", [3], -1.0)
+    result = side_runs(submission)[0]
     codes = value_of(result, "run_both([3], delay=-1.0)", submission.exercise)
     if codes != [1, 1]:
         raise CheckFailed(
@@ -50,7 +55,7 @@ def test_real_exit_codes(submission: Submission) -> None:
 
 @pytest.mark.check("empty-list", "correctness", 1)
 def test_empty_list(submission: Submission) -> None:
-    result = submission.call("run_both", [], DELAY)
+    result = side_runs(submission)[1]
     codes = value_of(result, "run_both([])", submission.exercise)
     if codes != [0, 0] or result.stdout.text.strip():
         raise CheckFailed(f"run_both([]) should print nothing and return [0, 0]; it returned {codes!r}")

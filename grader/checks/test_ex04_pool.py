@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from grader.checks import speedup
-from grader.checks.support import (CheckFailed, Submission, check_nothing_left, check_uses, primes_below, skip,
+from grader.checks.support import (Call, CheckFailed, Submission, check_nothing_left, check_uses, primes_below, skip,
                                    value_of)
 from grader.verdicts import Decision
 
@@ -55,8 +55,9 @@ def test_pool_count_primes(submission: Submission, primes: speedup.Measurement) 
 
 @pytest.mark.check("empty-inputs", "correctness", 1)
 def test_empty_inputs(submission: Submission) -> None:
-    for name in ("pool_squares", "pool_count_primes"):
-        value = value_of(submission.call(name, []), f"{name}([])", submission.exercise)
+    names = ("pool_squares", "pool_count_primes")
+    for name, result in zip(names, submission.calls(*(Call(name, ([],)) for name in names))):
+        value = value_of(result, f"{name}([])", submission.exercise)
         if value != []:
             raise CheckFailed(f"{name}([]) should return []; it returned {value!r}")
 
@@ -71,7 +72,7 @@ def test_pool_workers(submission: Submission, primes: speedup.Measurement, start
                           f"{SQUARE_PROCESSES} worker processes; the grader saw {len(result.workers())}: "
                           "pass processes to Pool(processes)")
     parallel_value(primes, submission)
-    spread = speedup.cpu_spread_of(primes, min(WORKERS, len(LIMITS)), start_method)
+    spread = speedup.cpu_spread_of(primes, min(WORKERS, len(LIMITS)))
     evidence.update(worker_cpu_s=round(spread.worker_cpu_s, 3), main_cpu_s=round(spread.main_cpu_s, 3),
                     busy_workers=spread.busy_workers, square_workers=len(result.workers()))
     if not spread.ok:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from grader.checks.support import CheckFailed, Submission, check_nothing_left, check_uses, value_of
+from grader.checks.support import Call, CheckFailed, Submission, check_nothing_left, check_uses, value_of
 
 EXERCISE = "ex08_array"
 SIZE, PROCS = 1_001, 4
@@ -28,10 +28,10 @@ def test_squares(submission: Submission) -> None:
 
 @pytest.mark.check("uneven-and-small", "correctness", 2)
 def test_uneven_and_small(submission: Submission) -> None:
-    for size, n_procs in ((10, 3), (3, 4), (0, 2)):
-        value = value_of(submission.call("parallel_squares", size, n_procs), f"parallel_squares({size}, {n_procs})",
-                         submission.exercise)
-        _judge(value, size, n_procs)
+    cases = ((10, 3), (3, 4), (0, 2))
+    results = submission.calls(*(Call("parallel_squares", case) for case in cases))
+    for (size, n_procs), result in zip(cases, results):
+        _judge(value_of(result, f"parallel_squares({size}, {n_procs})", submission.exercise), size, n_procs)
 
 
 @pytest.mark.check("fill-range-only", "correctness", 1)

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,7 @@ class SleepSpec:
 class RunRequest:
     module: str
     directory: Path
-    call: Call | None = None
+    calls: tuple[Call, ...] = ()
     start_method: str | None = None
     timeout: float = 30.0
     sleep: SleepSpec | None = None
@@ -184,10 +184,6 @@ class Run:
         self.scratch = Path(tempfile.mkdtemp(prefix="mpgrade-run-"))
         for sub in ("work", "stacks", "rendezvous"):
             (self.scratch / sub).mkdir()
-        self.started_at: float | None = None
-        self.returned_at: float | None = None
-        self.left_running: tuple[ProcessRecord, ...] = ()
-        self.stacks: tuple[ProcessStack, ...] = ()
 
     def launch(self) -> None:
         ctl_read, self.ctl_write = os.pipe()
@@ -218,41 +214,48 @@ class Run:
         except OSError:
             pass  # the harness is gone; its absence is reported by the message stream
 
-    def converse(self) -> tuple[str, dict[str, Any]]:
-        """Send the request, then collect messages until a final one, EOF or the deadline."""
-        call = self.request.call
-        payload = None
-        if call is not None:
-            payload = {"target": call.target, "name": call.name,
-                       "args": wire.encode_value(list(call.args)), "kwargs": wire.encode_value(dict(call.kwargs))}
+    def send_request(self) -> None:
+        calls = [{"target": c.target, "name": c.name, "args": wire.encode_value(list(c.args)),
+                  "kwargs": wire.encode_value(dict(c.kwargs))} for c in self.request.calls]
         self.control(wire.REQUEST, module=self.request.module, directory=str(self.request.directory.resolve()),
-                     call=payload)
+                     calls=calls)
+
+    def next_message(self, deadline: float) -> tuple[str, float, dict[str, Any]]:
+        """The next message as (kind, stamp, message); kind 'timeout' or 'crashed' when none came."""
+        try:
+            stamp, message = self.messages.messages.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            return "timeout", time.monotonic(), {}
+        if message is None:
+            self.messages.messages.put((stamp, None))  # keep reporting the end to later readers
+            return "crashed", stamp, {}
+        if message["kind"] not in wire.HARNESS_KINDS:
+            return "crashed", stamp, {"garbled": message["kind"]}
+        return str(message["kind"]), stamp, message
+
+    def load(self) -> tuple[str, dict[str, Any]]:
+        """Wait for the import: 'loaded', 'load_error', 'timeout' or 'crashed'."""
+        kind, _, message = self.next_message(time.monotonic() + self.request.timeout)
+        return kind, message
+
+    def converse(self) -> tuple[str, float | None, float | None, dict[str, Any]]:
+        """Collect one call's messages: (outcome, started_at, returned_at, final message)."""
         deadline = time.monotonic() + self.request.timeout
-        seen: dict[str, Any] = {}
+        started: float | None = None
         while True:
-            try:
-                stamp, message = self.messages.messages.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                return "timeout", seen
-            if message is None:
-                return "crashed", seen
-            kind = message["kind"]
-            if kind not in wire.HARNESS_KINDS:
-                return "crashed", {**seen, "garbled": kind}
-            seen[kind] = message
+            kind, stamp, message = self.next_message(deadline)
             if kind == wire.STARTED:
-                self.started_at = stamp
-            elif kind == wire.LOADED and call is None or kind in (wire.LOAD_ERROR, wire.RETURNED, wire.RAISED,
-                                                                   wire.UNSENDABLE):
-                self.returned_at = stamp if kind != wire.LOADED else None
-                return kind if kind != wire.LOADED else "loaded", seen
+                started = stamp
+                continue
+            if kind in (wire.RETURNED, wire.RAISED, wire.UNSENDABLE):
+                return kind, started, stamp, message
+            return ("timeout" if kind == "timeout" else "crashed"), started, None, message
 
-    def record_leftovers(self) -> None:
+    def leftovers(self) -> tuple[ProcessRecord, ...]:
         alive = set(self.observer.sample())
-        records = self.observer.records()
-        self.left_running = tuple(r for r in records if r.pid in alive and r.role == "worker")
+        return tuple(r for r in self.observer.records() if r.pid in alive and r.role == "worker")
 
-    def dump_stacks(self) -> None:
+    def dump_stacks(self) -> tuple[ProcessStack, ...]:
         """Ask every live process of the tree for its stacks (SIGUSR1), then parse them."""
         alive = self.observer.sample()
         for pid in alive:
@@ -271,7 +274,7 @@ class Run:
                 continue
             if dump.strip():
                 stacks.append(parse_dump(pid, roles.get(pid, "worker"), dump, self.request.directory))
-        self.stacks = tuple(stacks)
+        return tuple(stacks)
 
     def finish(self) -> tuple[ProcessRecord, ...]:
         """Let the harness leave, then kill whatever of the tree is left; returns the records."""
@@ -300,31 +303,86 @@ def _error_info(message: dict[str, Any]) -> ErrorInfo:
                      phase=str(message.get("phase", "call")))
 
 
-def run(request: RunRequest) -> RunResult:
-    """Run one request in a fresh sandbox and return what was observed."""
+@dataclass(frozen=True)
+class _CallRecord:
+    outcome: str
+    started_at: float | None
+    returned_at: float | None
+    final: dict[str, Any]
+    left_running: tuple[ProcessRecord, ...]
+    stacks: tuple[ProcessStack, ...]
+
+
+def _converse_all(sandbox: Run) -> tuple[_CallRecord, list[_CallRecord]]:
+    """The import as a record of its own, then one record per call made."""
+    sandbox.send_request()
+    load_kind, loaded = sandbox.load()
+    records: list[_CallRecord] = []
+    if load_kind != wire.LOADED:
+        stacks = sandbox.dump_stacks() if load_kind == "timeout" else ()
+        return _CallRecord(load_kind, None, None, loaded, (), stacks), records
+    if not sandbox.request.calls:
+        return _CallRecord(load_kind, None, None, loaded, sandbox.leftovers(), ()), records
+    for index, _ in enumerate(sandbox.request.calls):
+        outcome, started, returned, final = sandbox.converse()
+        stacks = sandbox.dump_stacks() if outcome == "timeout" else ()
+        left = sandbox.leftovers() if returned is not None else ()
+        records.append(_CallRecord(outcome, started, returned, final, left, stacks))
+        if returned is None:
+            break
+        if index + 1 < len(sandbox.request.calls):
+            sandbox.control(wire.NEXT)
+    return _CallRecord(load_kind, None, None, loaded, (), ()), records
+
+
+def _window(records: tuple[ProcessRecord, ...], start: float | None, end: float | None) -> tuple[ProcessRecord, ...]:
+    if start is None:
+        return records
+    stop = (end if end is not None else float("inf")) + 0.05
+    return tuple(r for r in records if r.first_seen <= stop and r.last_seen >= start or r.role == "main")
+
+
+def run_all(request: RunRequest) -> tuple[RunResult, ...]:
+    """Run a request's calls one after another in one fresh sandbox; one result per call.
+
+    With no calls the module is only imported (a single 'loaded' or 'load_error' result).
+    If a call hangs or kills the interpreter, the calls after it run in fresh sandboxes.
+    """
     begun = time.monotonic()
     sandbox = Run(request)
     sandbox.launch()
     try:
-        outcome, seen = sandbox.converse()
-        if outcome == "timeout":
-            sandbox.dump_stacks()
-        elif outcome in ("returned", "raised", "unsendable", "loaded", "load_error"):
-            sandbox.record_leftovers()
-        records = sandbox.finish()
+        load, calls = _converse_all(sandbox)
+        processes = sandbox.finish()
     finally:
         sandbox.cleanup()
-    final = seen.get(outcome, {}) if outcome not in ("timeout", "crashed") else {}
-    value = wire.decode_value(final["value"]) if outcome == "returned" else None
-    error = _error_info(final) if outcome in ("raised", "load_error") else None
-    loaded = seen.get(wire.LOADED, {})
+    shared = {"functions": dict(load.final.get("functions", {})), "stdout": sandbox.out.output(),
+              "stderr": sandbox.err.output(), "main_pid": sandbox.proc.pid, "exit_status": sandbox.proc.returncode,
+              "duration_s": time.monotonic() - begun}
+    if load.outcome != wire.LOADED or not request.calls:
+        error = _error_info(load.final) if load.outcome == wire.LOAD_ERROR else None
+        return (RunResult(outcome=load.outcome, value=None, error=error, started_at=None, returned_at=None,
+                          processes=processes, left_running=load.left_running, stacks=load.stacks, **shared),)
+    results = [_call_result(call, processes, shared) for call in calls]
+    if len(calls) < len(request.calls):
+        results.extend(run_all(replace(request, calls=request.calls[len(calls):])))
+    return tuple(results)
+
+
+def _call_result(call: _CallRecord, processes: tuple[ProcessRecord, ...], shared: dict[str, Any]) -> RunResult:
+    final = call.final
     return RunResult(
-        outcome=outcome, value=value, error=error, functions=dict(loaded.get("functions", {})),
-        stdout=sandbox.out.output(), stderr=sandbox.err.output(), started_at=sandbox.started_at,
-        returned_at=sandbox.returned_at, main_pid=sandbox.proc.pid, processes=records,
-        left_running=sandbox.left_running, stacks=sandbox.stacks, exit_status=sandbox.proc.returncode,
-        duration_s=time.monotonic() - begun, unsendable_type=final.get("type") if outcome == "unsendable" else None,
+        outcome=call.outcome, value=wire.decode_value(final["value"]) if call.outcome == wire.RETURNED else None,
+        error=_error_info(final) if call.outcome == wire.RAISED else None, started_at=call.started_at,
+        returned_at=call.returned_at, processes=_window(processes, call.started_at, call.returned_at),
+        left_running=call.left_running, stacks=call.stacks,
+        unsendable_type=final.get("type") if call.outcome == wire.UNSENDABLE else None, **shared,
     )
+
+
+def run(request: RunRequest) -> RunResult:
+    """Run a request with at most one call in a fresh sandbox."""
+    return run_all(request)[0]
 
 
 def process_alive(pid: int) -> bool:

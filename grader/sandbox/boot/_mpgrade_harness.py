@@ -3,13 +3,14 @@
 Standard library and the wire protocol only. Started by the grader as
 ``python _mpgrade_harness.py CTL_FD RESULT_FD``. It reads one request from the control
 pipe, imports the submission as its real module name from its own directory (so
-children started with any start method find it again), optionally calls one function
-(or one driver of ``_mpgrade_drivers``) and reports over the result pipe:
+children started with any start method find it again), then makes the request's calls
+(functions of the module, or drivers of ``_mpgrade_drivers``) one at a time, reporting
+over the result pipe:
 
-    loaded | load_error, then started, then returned | raised | unsendable
+    loaded | load_error, then per call: started, then returned | raised | unsendable
 
-It then waits for the grader's ``exit`` so that the grader can look at the process
-tree as it stood when the call returned, and leaves with ``os._exit``.
+After each call it waits for the grader's ``next`` (or ``exit``), so that the grader can
+look at the process tree as it stood when the call returned; it leaves with ``os._exit``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class Channel:
     """The two pipe ends the grader handed over; closed in forked children."""
 
     def __init__(self, ctl_fd: int, result_fd: int) -> None:
-        self.ctl = os.fdopen(ctl_fd, "rb", buffering=0)
+        self.ctl = os.fdopen(ctl_fd, "rb")
         self.result_fd = result_fd
         os.register_at_fork(after_in_child=self.close)
 
@@ -106,8 +107,7 @@ def _resolve(call: dict[str, Any], module: Any) -> tuple[Any, list[Any]]:
     return function, []
 
 
-def _call(channel: Channel, request: dict[str, Any], module: Any, directory: str) -> None:
-    call = request["call"]
+def _call(channel: Channel, call: dict[str, Any], module: Any, directory: str) -> None:
     args = wire.decode_value(call["args"])
     kwargs = wire.decode_value(call["kwargs"])
     try:
@@ -148,11 +148,15 @@ def main() -> None:
         module = importlib.import_module(request["module"])
     except BaseException as error:  # noqa: BLE001 - a failed import is reported, not raised
         channel.send(wire.LOAD_ERROR, **_describe(error, directory))
+        channel.receive()
     else:
         channel.send(wire.LOADED, functions=_public_functions(module))
-        if request.get("call"):
-            _call(channel, request, module, directory)
-    channel.receive()
+        for call in request.get("calls", []):
+            _call(channel, call, module, directory)
+            if channel.receive()["kind"] != wire.NEXT:
+                break
+        else:
+            channel.receive()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

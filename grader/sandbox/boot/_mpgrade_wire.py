@@ -12,6 +12,7 @@ from typing import Any
 
 # Grader -> harness (control pipe).
 REQUEST = "request"
+NEXT = "next"
 EXIT = "exit"
 
 # Harness -> grader (result pipe).
