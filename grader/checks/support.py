@@ -140,6 +140,8 @@ def explain(result: RunResult, what: str, exercise: Exercise, hang_hint: str = "
             return f"{what} cannot be called as the exercise says ({error.message}); expected `{expected}`"
         if error.type == "NotImplementedError":
             return f"{what} is not written yet (it raises NotImplementedError{_where(error.frames)}): write it as its docstring says"
+        if error.type == "ChildProcessError":
+            return f"{error.message}{_stderr_tail(result)}"
         return f"{what} raised {error.type}: {error.message}{_where(error.frames)}"
     if result.outcome == "timeout":
         hint = f". Likely fix: {hang_hint}" if hang_hint else ""
@@ -149,9 +151,12 @@ def explain(result: RunResult, what: str, exercise: Exercise, hang_hint: str = "
                 f"convert it (e.g. list(...) or dict(...)) before returning")
     if result.outcome == "load_error" and error is not None:
         return f"importing {exercise.filename} failed: {error.type}: {error.message}{_where(error.frames)}"
-    tail = result.stderr.text.strip().splitlines()[-3:]
-    detail = f"; last lines of stderr: {' | '.join(tail)}" if tail else ""
-    return f"the process running {what} died before returning ({signal_words(result.exit_status)}){detail}"
+    return f"the process running {what} died before returning ({signal_words(result.exit_status)}){_stderr_tail(result)}"
+
+
+def _stderr_tail(result: RunResult) -> str:
+    tail = [line.strip() for line in result.stderr.text.strip().splitlines()[-2:] if line.strip()]
+    return f"; stderr ends with: {' | '.join(tail)}" if tail else ""
 
 
 def value_of(result: RunResult, what: str, exercise: Exercise, hang_hint: str = "") -> Any:
@@ -197,10 +202,10 @@ def check_nothing_left(result: RunResult, what: str) -> dict[str, Any]:
 
 
 def check_uses(source: str, names: list[str], advice: str) -> dict[str, Any]:
-    """API: the taught names appear in the code as code (not in comments or docstrings).
+    """API: the taught names are used in the code (imports, comments and docstrings don't count).
 
-    A name such as ``Queue`` may appear as a name, an attribute or an import; a name
-    written ``.submit`` must be an attribute (a method call such as ``pool.submit``).
+    ``Queue`` must be called (``Queue()``, ``mp.Queue()``); ``.submit`` must be an
+    attribute of something (``executor.submit``), called or not.
     """
     import ast
 
@@ -211,14 +216,16 @@ def check_uses(source: str, names: list[str], advice: str) -> dict[str, Any]:
     used: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
-            used.update({node.attr, "." + node.attr})
-        elif isinstance(node, ast.Name):
-            used.add(node.id)
-        elif isinstance(node, ast.alias):
-            used.update({node.asname or node.name.split(".")[-1], node.name.split(".")[-1]})
+            used.add("." + node.attr)
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name):
+                used.add(node.func.id)
+            elif isinstance(node.func, ast.Attribute):
+                used.add(node.func.attr)
     missing = [name for name in names if name not in used]
     if missing:
-        raise CheckFailed(f"the code never uses {', '.join(missing)}: {advice}", missing=missing)
+        shown = ", ".join(name if name.startswith(".") else f"{name}()" for name in missing)
+        raise CheckFailed(f"the code never uses {shown}: {advice}", missing=missing)
     return {"uses": names}
 
 

@@ -35,16 +35,23 @@ def _table(exercise: ExerciseOutcome, verbose: bool) -> Table:
     for check in exercise.checks:
         table.add_row(check.id, check.kind.value, _points(check.score, check.max_score),
                       Text(check.status.value, style=STYLE[check.status]))
-        if check.message and (check.status is not Status.PASSED or verbose):
-            table.add_row(Text("  " + check.message, style="dim"), "", "", "")
-        if verbose and check.data:
-            shown = ", ".join(f"{k}={v}" for k, v in check.data.items())
-            table.add_row(Text("  " + shown, style="cyan"), "", "", "")
     return table
 
 
-def _check_line(check: CheckOutcome) -> str:
-    return f"{check.id} ({check.kind.value})"
+def _notes(exercise: ExerciseOutcome, verbose: bool) -> list[Text]:
+    """Messages under the table, one per distinct message (checks sharing it are named together)."""
+    grouped: dict[str, list[CheckOutcome]] = {}
+    for check in exercise.checks:
+        if check.message and (check.status is not Status.PASSED or verbose):
+            grouped.setdefault(check.message, []).append(check)
+    notes = [Text.assemble((f"  {', '.join(c.id for c in checks)}: ", STYLE[checks[0].status]), message)
+             for message, checks in grouped.items()]
+    if verbose:
+        for check in exercise.checks:
+            if check.data:
+                shown = ", ".join(f"{k}={v}" for k, v in check.data.items())
+                notes.append(Text(f"  {check.id} figures: {shown}", style="cyan"))
+    return notes
 
 
 def render(report: GradeReport, console: Console, verbose: bool = False, quiet: bool = False) -> None:
@@ -66,8 +73,10 @@ def render(report: GradeReport, console: Console, verbose: bool = False, quiet: 
             console.print(Text("  " + (exercise.error or ""), style="red"))
         else:
             console.print(_table(exercise, verbose))
+            for note in _notes(exercise, verbose):
+                console.print(note)
         console.print()
-    skipped = [f"{e.id}/{_check_line(c)}" for e in report.exercises for c in e.checks if c.status is Status.SKIPPED]
+    skipped = [f"{e.id}/{c.id}" for e in report.exercises for c in e.checks if c.status is Status.SKIPPED]
     if skipped:
         console.print(Text(f"Not judged on this machine (no points either way): {', '.join(skipped)}", style="yellow"))
     console.print(total)

@@ -58,10 +58,16 @@ def echo_worker(module: Any, messages: list[str]) -> dict[str, Any]:
     child.start()
     theirs.close()
     replies = []
-    for message in messages:
-        ours.send(message)
-        replies.append(ours.recv())
-    ours.send(None)
+    try:
+        for message in messages:
+            ours.send(message)
+            replies.append(ours.recv())
+        ours.send(None)
+    except (EOFError, OSError) as error:
+        child.join(10)
+        raise ChildProcessError(
+            f"echo_worker's process ended (exit code {child.exitcode}) after {len(replies)} replies, "
+            f"before answering {messages[len(replies)]!r}") from error
     child.join(10)
     return {"replies": replies, "exitcode": child.exitcode}
 
