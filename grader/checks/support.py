@@ -145,7 +145,8 @@ def explain(result: RunResult, what: str, exercise: Exercise, hang_hint: str = "
         return f"{what} raised {error.type}: {error.message}{_where(error.frames)}"
     if result.outcome == "timeout":
         hint = f". Likely fix: {hang_hint}" if hang_hint else ""
-        return f"{what} did not return within the time limit: it hung. Where each process waited: {describe_hang(result)}{hint}"
+        return (f"{what} did not return: {result.hang or 'it hung'}. Where each process waited: "
+                f"{describe_hang(result)}{hint}")
     if result.outcome == "unsendable":
         return (f"{what} returned a {result.unsendable_type}, not a plain value: "
                 f"convert it (e.g. list(...) or dict(...)) before returning")

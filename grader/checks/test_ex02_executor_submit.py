@@ -69,10 +69,15 @@ def test_tasks_overlap(submission: Submission, evidence: dict[str, Any]) -> None
     result = all_run(submission)
     value_of(result, "submit_all(...)", submission.exercise)
     serial = sum(MAGIC_DELAY * SLEEP.factors[n] for n in NUMBERS)
+    longest = max(MAGIC_DELAY * SLEEP.factors[n] for n in NUMBERS)
     ready = sorted(p.first_seen for p in result.workers())[:WORKERS]
     begin = max([result.started_at or 0.0, *ready])
     busy = (result.returned_at or 0.0) - begin
-    evidence.update(busy_s=round(busy, 3), one_after_another_s=round(serial, 3))
+    evidence.update(busy_s=round(busy, 3), one_after_another_s=round(serial, 3), workers=len(result.workers()))
+    if len(ready) < WORKERS or (result.wall_s or 0.0) < longest:
+        raise CheckFailed(f"the tasks did not run in {WORKERS} worker processes (the grader saw {len(ready)} child "
+                          f"process(es) and the call took {result.wall_s or 0.0:.2f} s, less than one task's "
+                          f"{longest:.2f} s sleep): submit slow_square for every number to the executor")
     if busy > 0.6 * serial:
         raise CheckFailed(f"with {WORKERS} workers ready, the {len(NUMBERS)} tasks took {busy:.2f} s; one after "
                           f"another they take {serial:.2f} s: submit every task before waiting for any result")

@@ -74,7 +74,7 @@ def test_distinct_workers(submission: Submission, evidence: dict[str, Any]) -> N
 
 @pytest.mark.check("no-deadlock-20000-items", "safety", 4)
 def test_no_deadlock(submission: Submission, evidence: dict[str, Any]) -> None:
-    result = submission.call("process_all", LARGE, WORKERS, 0.0, timeout=40)
+    result = submission.call("process_all", LARGE, WORKERS, 0.0, timeout=20)
     value = value_of(result, f"process_all of {len(LARGE)} numbers", submission.exercise, HANG_HINT)
     evidence["wall_s"] = round(result.wall_s or 0.0, 3)
     _judge(value, LARGE, f"process_all of {len(LARGE)} numbers")

@@ -52,7 +52,7 @@ def test_echo_worker(submission: Submission) -> None:
 
 @pytest.mark.check("megabyte-messages", "safety", 2)
 def test_megabyte_messages(submission: Submission, evidence: dict[str, Any]) -> None:
-    result = submission.call("echo_all", LARGE, timeout=40)
+    result = submission.call("echo_all", LARGE, timeout=20)
     _judge(value_of(result, "echo_all of three 1 MB messages", submission.exercise, HANG_HINT), LARGE,
            "echo_all of three 1 MB messages")
     evidence["wall_s"] = round(result.wall_s or 0.0, 3)
@@ -60,7 +60,7 @@ def test_megabyte_messages(submission: Submission, evidence: dict[str, Any]) -> 
 
 @pytest.mark.check("many-messages", "safety", 1)
 def test_many_messages(submission: Submission, evidence: dict[str, Any]) -> None:
-    result = submission.call("echo_all", MANY, timeout=40)
+    result = submission.call("echo_all", MANY, timeout=20)
     _judge(value_of(result, f"echo_all of {len(MANY)} messages", submission.exercise, HANG_HINT), MANY,
            f"echo_all of {len(MANY)} messages")
     evidence["wall_s"] = round(result.wall_s or 0.0, 3)
@@ -68,7 +68,7 @@ def test_many_messages(submission: Submission, evidence: dict[str, Any]) -> None
 
 @pytest.mark.check("child-process", "processes", 1)
 def test_child_process(submission: Submission, evidence: dict[str, Any]) -> None:
-    result = submission.call("echo_all", MANY, timeout=40)
+    result = submission.call("echo_all", MANY, timeout=20)
     value_of(result, f"echo_all of {len(MANY)} messages", submission.exercise, HANG_HINT)
     assert result.started_at is not None and result.returned_at is not None
     busy = [p for p in result.workers() if p.cpu_between(result.started_at, result.returned_at + 0.05) >= 0.02]

@@ -33,6 +33,7 @@ BOOT_DIR = Path(__file__).resolve().parent / "boot"
 HARNESS = BOOT_DIR / "_mpgrade_harness.py"
 OUTPUT_CAP = 256 * 1024
 STACK_WAIT_S = 0.4
+STALL_POLL_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class RunRequest:
     calls: tuple[Call, ...] = ()
     start_method: str | None = None
     timeout: float = 30.0
+    stall_s: float | None = 5.0
     sleep: SleepSpec | None = None
     amplify: dict[str, float] | None = None
 
@@ -102,6 +104,8 @@ class RunResult:
     exit_status: int | None
     duration_s: float
     unsendable_type: str | None = None
+    hang: str | None = None  # why a 'timeout' was declared, in words
+    sleepers: tuple[int, ...] = ()  # pids that called time.sleep(magic) (instrumentation, cross-checked)
 
     @property
     def wall_s(self) -> float | None:
@@ -239,17 +243,32 @@ class Run:
         return kind, message
 
     def converse(self) -> tuple[str, float | None, float | None, dict[str, Any]]:
-        """Collect one call's messages: (outcome, started_at, returned_at, final message)."""
+        """Collect one call's messages: (outcome, started_at, returned_at, final message).
+
+        The outcome is 'timeout' when the call outlives the request's timeout, or when no
+        process of the tree used any CPU for ``stall_s`` seconds (every process waiting:
+        a deadlock, reported long before the timeout).
+        """
         deadline = time.monotonic() + self.request.timeout
         started: float | None = None
+        progress_cpu, progress_at = self.observer.total_cpu(), time.monotonic()
         while True:
-            kind, stamp, message = self.next_message(deadline)
+            now = time.monotonic()
+            kind, stamp, message = self.next_message(min(deadline, now + STALL_POLL_S))
             if kind == wire.STARTED:
                 started = stamp
                 continue
             if kind in (wire.RETURNED, wire.RAISED, wire.UNSENDABLE):
                 return kind, started, stamp, message
-            return ("timeout" if kind == "timeout" else "crashed"), started, None, message
+            if kind != "timeout":
+                return "crashed", started, None, message
+            if time.monotonic() >= deadline:
+                return "timeout", started, None, {"limit_s": self.request.timeout}
+            cpu = self.observer.total_cpu()
+            if cpu > progress_cpu:
+                progress_cpu, progress_at = cpu, time.monotonic()
+            elif self.request.stall_s and time.monotonic() - progress_at >= self.request.stall_s:
+                return "timeout", started, None, {"stalled_s": self.request.stall_s}
 
     def leftovers(self) -> tuple[ProcessRecord, ...]:
         alive = set(self.observer.sample())
@@ -292,6 +311,10 @@ class Run:
         for thread in (self.out, self.err, self.messages):
             thread.join(timeout=5.0)
         return records
+
+    def sleepers(self) -> tuple[int, ...]:
+        names = os.listdir(self.scratch / "rendezvous")
+        return tuple(sorted(int(name[4:]) for name in names if name.startswith("pid-") and name[4:].isdigit()))
 
     def cleanup(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
@@ -354,11 +377,12 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
     try:
         load, calls = _converse_all(sandbox)
         processes = sandbox.finish()
+        sleepers = sandbox.sleepers()
     finally:
         sandbox.cleanup()
     shared = {"functions": dict(load.final.get("functions", {})), "stdout": sandbox.out.output(),
               "stderr": sandbox.err.output(), "main_pid": sandbox.proc.pid, "exit_status": sandbox.proc.returncode,
-              "duration_s": time.monotonic() - begun}
+              "duration_s": time.monotonic() - begun, "sleepers": sleepers}
     if load.outcome != wire.LOADED or not request.calls:
         error = _error_info(load.final) if load.outcome == wire.LOAD_ERROR else None
         return (RunResult(outcome=load.outcome, value=None, error=error, started_at=None, returned_at=None,
@@ -376,8 +400,15 @@ def _call_result(call: _CallRecord, processes: tuple[ProcessRecord, ...], shared
         error=_error_info(final) if call.outcome == wire.RAISED else None, started_at=call.started_at,
         returned_at=call.returned_at, processes=_window(processes, call.started_at, call.returned_at),
         left_running=call.left_running, stacks=call.stacks,
-        unsendable_type=final.get("type") if call.outcome == wire.UNSENDABLE else None, **shared,
+        unsendable_type=final.get("type") if call.outcome == wire.UNSENDABLE else None,
+        hang=_hang_words(final) if call.outcome == "timeout" else None, **shared,
     )
+
+
+def _hang_words(final: dict[str, Any]) -> str:
+    if "stalled_s" in final:
+        return f"no process used any CPU for {final['stalled_s']:g} s: every process was waiting (a deadlock)"
+    return f"it was still running after {final.get('limit_s', 0):g} s"
 
 
 def run(request: RunRequest) -> RunResult:

@@ -192,6 +192,11 @@ class TreeObserver:
             alive.append(pid)
         return alive
 
+    def total_cpu(self) -> int:
+        """CPU clock ticks used so far by every process seen (exited ones included)."""
+        with self._lock:
+            return sum(record.cpu_ticks for record in self._records.values())
+
     def stop(self) -> tuple[ProcessRecord, ...]:
         self._stop.set()
         if self._thread is not None:

@@ -10,6 +10,11 @@ _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func
 _THREAD = re.compile(r"^(Current thread|Thread) (?P<ident>0x[0-9a-f]+)")
 
 
+KNOWN_WAITS = {
+    "_wait_for_tstate_lock": "exiting, but waiting until what it put on a queue is read (nobody reads it)",
+}
+
+
 @dataclass(frozen=True)
 class Frame:
     file: str
@@ -29,6 +34,9 @@ class ProcessStack:
 
     def where(self) -> str:
         if not self.student_frames:
+            for marker, words in KNOWN_WAITS.items():
+                if marker in self.blocked_in:
+                    return words
             return f"in {self.blocked_in}" if self.blocked_in else "no Python frame of yours"
         frame = self.student_frames[-1]
         text = f"`{frame.text}`" if frame.text else frame.function

@@ -53,6 +53,8 @@ def _install_stack_dumps(stacks_dir: str) -> None:
 def _rendezvous(directory: str, k: int, timeout: float) -> None:
     path = os.path.join(directory, f"pid-{os.getpid()}")
     os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o644))
+    if k < 2:
+        return
     broken = os.path.join(directory, "broken")
     deadline = time.monotonic() + timeout
     while not os.path.exists(broken):
@@ -71,8 +73,7 @@ def _install_sleep(spec: dict) -> None:
 
     def sleep(seconds: float) -> None:
         if isinstance(seconds, (int, float)) and abs(seconds - magic) < 1e-9:
-            if spec.get("k", 0) > 1:
-                _rendezvous(spec["dir"], int(spec["k"]), float(spec["timeout"]))
+            _rendezvous(spec["dir"], int(spec.get("k", 0)), float(spec["timeout"]))
             caller = sys._getframe(1).f_locals.get("n")
             _real_sleep(seconds * factors.get(str(caller), 1.0))
         else:
