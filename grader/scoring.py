@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from grader.catalogue import Exercise
 from grader.jsonreport import RawCheck
-from grader.model import CheckOutcome, ExerciseOutcome, Status
+from grader.model import CheckOutcome, ExerciseOutcome, Kind, Status
 
 _SEVERITY = {Status.ERROR: 3, Status.FAILED: 2, Status.PASSED: 1, Status.SKIPPED: 0}
 
@@ -21,7 +21,8 @@ def merge_check(variants: Sequence[RawCheck]) -> CheckOutcome:
     if several and worst.status is not Status.PASSED and worst.start_method:
         passed_under = [v.start_method for v in variants if v.status is Status.PASSED and v.start_method]
         message = f"under {worst.start_method}: {message}"
-        if "fork" in passed_under and worst.start_method != "fork":
+        fork_only = worst.status is Status.ERROR or first.kind is Kind.CORRECTNESS
+        if fork_only and "fork" in passed_under and worst.start_method != "fork":
             message += (" (it passed under fork: code that only works under fork breaks on macOS, Windows and "
                         "Python 3.14+; look for a lambda or nested function as a target, a global set at run "
                         "time, or work done at import)")

@@ -51,6 +51,9 @@ def parallelism(worker_cpu_s: Sequence[float], wall_s: float, startup_cpu_s: flo
     return sum(max(0.0, cpu - startup_cpu_s) for cpu in worker_cpu_s) / wall_s
 
 
+MIN_RAW_SPEEDUP = 0.75  # a parallel run may not be much slower than the best serial one
+
+
 def raw_speedup(serial: Sequence[float], parallel: Sequence[float]) -> float:
     """Best serial time over best parallel time (each the least disturbed of its runs)."""
     return min(serial) / min(parallel)
@@ -70,6 +73,11 @@ def judge_speedup(
     ``serial``/``parallel`` the wall times of its own work done serially and in parallel,
     interleaved; ``reference`` the parallelism the grader's own workload reached in the
     same slots, which says what the machine can give right now.
+
+    Parallelism decides: it is read within one run, so it does not swing with the speed
+    of shared cores the way the ratio of two separate runs does (on these machines the
+    same serial work measured 0.79 s and 1.36 s a few seconds apart). The wall-clock
+    ratio only vetoes a pass when the parallel run was clearly slower than serial.
     """
     raw = raw_speedup(serial, parallel)
     if effective_workers < 2:
@@ -78,7 +86,7 @@ def judge_speedup(
     par = max(parallelism_runs)
     good, bad = pass_threshold(effective_workers), fail_threshold(effective_workers)
     figures = f"{par:.2f} cores busy on average, {raw:.2f}x faster than serial"
-    if par >= good and raw >= 1.0:
+    if par >= good and raw >= MIN_RAW_SPEEDUP:
         return SpeedupVerdict(Decision.PASS, par, raw, None, effective_workers, figures)
     if reference is None:
         return SpeedupVerdict(Decision.NEED_REFERENCE, par, raw, None, effective_workers, "calibrating")
@@ -91,7 +99,7 @@ def judge_speedup(
         return SpeedupVerdict(Decision.FAIL, par, raw, ref, effective_workers,
                               f"the work kept {par:.2f} cores busy ({raw:.2f}x faster than serial), while the "
                               f"grader's own parallel reference kept {ref:.2f} busy in the same moments")
-    if par >= min(good, 0.8 * ref) and raw >= 1.0:
+    if par >= min(good, 0.8 * ref) and raw >= MIN_RAW_SPEEDUP:
         return SpeedupVerdict(Decision.PASS, par, raw, ref, effective_workers,
                               f"{figures}; reference {ref:.2f}")
     if not final:

@@ -140,6 +140,9 @@ def explain(result: RunResult, what: str, exercise: Exercise, hang_hint: str = "
             return f"{what} cannot be called as the exercise says ({error.message}); expected `{expected}`"
         if error.type == "NotImplementedError":
             return f"{what} is not written yet (it raises NotImplementedError{_where(error.frames)}): write it as its docstring says"
+        mismatch = _signature_mismatch(result, what, exercise)
+        if error.type == "TypeError" and mismatch:
+            return mismatch
         if error.type == "ChildProcessError":
             return f"{error.message}{_stderr_tail(result)}"
         return f"{what} raised {error.type}: {error.message}{_where(error.frames)}"
@@ -153,6 +156,22 @@ def explain(result: RunResult, what: str, exercise: Exercise, hang_hint: str = "
     if result.outcome == "load_error" and error is not None:
         return f"importing {exercise.filename} failed: {error.type}: {error.message}{_where(error.frames)}"
     return f"the process running {what} died before returning ({signal_words(result.exit_status)}){_stderr_tail(result)}"
+
+
+def _parameters(signature: str) -> list[str]:
+    inside = signature[signature.index("(") + 1 : signature.rindex(")")]
+    return [part.split(":")[0].split("=")[0].strip() for part in inside.split(",") if part.strip()]
+
+
+def _signature_mismatch(result: RunResult, what: str, exercise: Exercise) -> str | None:
+    """'fill_squares(arr, start) cannot be called ...' when the parameters differ from the contract."""
+    name = what.split("(")[0]
+    expected, actual = exercise.signatures.get(name), result.functions.get(name)
+    if expected is None or actual is None or "(" not in actual:
+        return None
+    if _parameters(actual) == _parameters(expected):
+        return None
+    return f"{name}{actual.split(' ->')[0]} cannot be called as the exercise says; expected `{expected}`"
 
 
 def _stderr_tail(result: RunResult) -> str:

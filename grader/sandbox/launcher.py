@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import SandboxError
-from grader.sandbox import subreaper
+from grader.sandbox import shm, subreaper
 from grader.sandbox.boot import _mpgrade_wire as wire
 from grader.sandbox.observer import ProcessRecord, TreeObserver, read_stat
 from grader.sandbox.stacks import ProcessStack, parse_dump
@@ -190,6 +190,7 @@ class Run:
             (self.scratch / sub).mkdir()
 
     def launch(self) -> None:
+        self.shm_before = shm.entries()
         ctl_read, self.ctl_write = os.pipe()
         result_read, result_write = os.pipe()
         command = [sys.executable, "-B", "-X", "faulthandler", str(HARNESS), str(ctl_read), str(result_write)]
@@ -295,17 +296,29 @@ class Run:
                 stacks.append(parse_dump(pid, roles.get(pid, "worker"), dump, self.request.directory))
         return tuple(stacks)
 
-    def finish(self) -> tuple[ProcessRecord, ...]:
-        """Let the harness leave, then kill whatever of the tree is left; returns the records."""
+    def _let_helpers_finish(self, limit_s: float = 1.0) -> None:
+        """Give the resource tracker a moment to unlink what the run left, as it does at exit."""
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            alive = set(self.observer.sample())
+            if not any(r.pid in alive and r.role == "helper" for r in self.observer.records()):
+                return
+            time.sleep(0.01)
+
+    def finish(self, graceful: bool) -> tuple[ProcessRecord, ...]:
+        """Let the harness leave (if it is still listening), kill what is left; returns the records."""
         self.control(wire.EXIT)
-        try:
-            self.proc.wait(timeout=2.0)
-        except subprocess.TimeoutExpired:
-            pass
+        if graceful:
+            try:
+                self.proc.wait(timeout=2.0)
+            except subprocess.TimeoutExpired:
+                pass
+            self._let_helpers_finish()
         subreaper.kill_tree(self.proc.pid, self.observer)
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        self.shm_released = shm.release(self.shm_before)
         os.close(self.ctl_write)
         records = self.observer.stop()
         for thread in (self.out, self.err, self.messages):
@@ -376,7 +389,8 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
     sandbox.launch()
     try:
         load, calls = _converse_all(sandbox)
-        processes = sandbox.finish()
+        hung = load.outcome == "timeout" or any(c.outcome == "timeout" for c in calls)
+        processes = sandbox.finish(graceful=not hung)
         sleepers = sandbox.sleepers()
     finally:
         sandbox.cleanup()

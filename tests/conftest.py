@@ -1,0 +1,71 @@
+"""Shared fixtures: running the real CLI, and a leak check after every test."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+
+
+def sandbox_pids() -> set[int]:
+    """Processes anywhere on the machine that belong to an mpgrade sandbox."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+        except OSError:
+            continue
+        if b"MPGRADE_SANDBOX=" in environ:
+            found.add(int(entry))
+    return found
+
+
+def shm_entries() -> set[str]:
+    try:
+        return set(os.listdir("/dev/shm"))
+    except OSError:
+        return set()
+
+
+@pytest.fixture(autouse=True)
+def no_leaks() -> Iterator[None]:
+    """After each test no sandbox process and no new /dev/shm entry may remain."""
+    shm_before = shm_entries()
+    yield
+    deadline = time.monotonic() + 3.0
+    while (sandbox_pids() or shm_entries() - shm_before) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not sandbox_pids(), f"sandbox processes left running: {sorted(sandbox_pids())}"
+    assert not shm_entries() - shm_before, f"/dev/shm entries left behind: {sorted(shm_entries() - shm_before)}"
+
+
+def run_cli(*args: str, timeout: float = 600) -> tuple[int, str, dict[str, Any] | None, str]:
+    """Run ``python -m grader`` in a subprocess; returns (exit code, stdout, JSON report, stderr)."""
+    report = None
+    argv = list(args)
+    json_path: Path | None = None
+    if "--json" in argv:
+        json_path = Path(argv[argv.index("--json") + 1])
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+    done = subprocess.run([sys.executable, "-m", "grader", *argv], capture_output=True, text=True, cwd=ROOT,
+                          timeout=timeout, env=env, check=False)
+    if json_path is not None and json_path.exists():
+        report = json.loads(json_path.read_text())
+    return done.returncode, done.stdout, report, done.stderr
+
+
+def checks_by_id(report: dict[str, Any], exercise: str) -> dict[str, dict[str, Any]]:
+    entry = next(e for e in report["exercises"] if e["id"] == exercise)
+    return {check["id"]: check for check in entry["checks"]}

@@ -1,0 +1,61 @@
+"""End to end through the real CLI: solutions, stubs, and the flawed submissions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ROOT, SUBMISSIONS, checks_by_id, run_cli
+
+FLAWED = sorted(p.name for p in SUBMISSIONS.iterdir() if (p / "expected.json").exists())
+
+
+def exercise_args(folder: Path) -> list[str]:
+    args: list[str] = []
+    for file in sorted(folder.glob("ex*.py")):
+        args += ["-e", file.stem]
+    return args
+
+
+@pytest.mark.slow
+def test_solutions_score_full_marks(tmp_path: Path) -> None:
+    code, out, report, _ = run_cli("grade", "solutions", "--json", str(tmp_path / "r.json"))
+    assert report is not None, out
+    assert code == 0, out
+    assert report["score"] == report["max_score"]
+    assert all(e["status"] == "passed" for e in report["exercises"])
+    assert len(report["exercises"]) == 9
+    assert report["max_score"] >= 94  # at most a skipped speedup check or two on a busy machine
+
+
+@pytest.mark.slow
+def test_stubs_score_at_most_a_fifth(tmp_path: Path) -> None:
+    code, _, report, _ = run_cli("grade", "exercises", "--json", str(tmp_path / "r.json"))
+    assert code == 1 and report is not None
+    for exercise in report["exercises"]:
+        assert exercise["status"] == "failed", exercise["id"]
+        assert exercise["score"] <= 0.2 * exercise["max_score"], exercise["id"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", FLAWED)
+def test_flawed_submission(name: str, tmp_path: Path) -> None:
+    folder = SUBMISSIONS / name
+    expected: dict[str, Any] = json.loads((folder / "expected.json").read_text())
+    code, out, report, err = run_cli("grade", str(folder.relative_to(ROOT)), *exercise_args(folder),
+                                     "--json", str(tmp_path / "r.json"))
+    assert code == 1 and report is not None, out + err
+    for exercise, wanted in expected.items():
+        checks = checks_by_id(report, exercise)
+        for check in wanted.get("passed", []):
+            assert checks[check]["status"] == "passed", (exercise, check, checks[check]["message"])
+        for check in wanted.get("not_passed", []):
+            assert checks[check]["status"] in ("failed", "error"), (exercise, check, checks[check])
+        for check in wanted.get("error", []):
+            assert checks[check]["status"] == "error", (exercise, check, checks[check])
+        for check, fragments in wanted.get("message_contains", {}).items():
+            for fragment in fragments:
+                assert fragment in checks[check]["message"], (exercise, check, fragment)

@@ -1,0 +1,151 @@
+"""The sandbox from the parent side: what one run of student code reports, and that it ends."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader.sandbox import subreaper
+from grader.sandbox.launcher import Call, RunRequest, RunResult, run, run_all
+
+subreaper.become_subreaper()
+
+MODULE = '''
+import os, sys, time, signal
+from multiprocessing import Pool, Process
+
+def square(n):
+    return n * n
+
+def pool_squares(numbers):
+    with Pool(2) as pool:
+        return [(v, os.getpid()) for v in pool.map(square, numbers)], [p.pid for p in pool._pool]
+
+def boom(n):
+    helper = {}
+    return helper["missing"] + n
+
+def sleepy(seconds):
+    time.sleep(seconds)
+    return "woke"
+
+def quit_hard():
+    os._exit(7)
+
+def a_set():
+    return {1, 2}
+
+def _idle():
+    time.sleep(60)
+
+def leave_one_running():
+    Process(target=_idle, daemon=True).start()
+    return "left"
+
+def escape():
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(60)
+        os._exit(0)
+    return "escaped"
+'''
+
+
+@pytest.fixture
+def module(tmp_path: Path) -> Path:
+    (tmp_path / "ex99_sample.py").write_text(textwrap.dedent(MODULE))
+    return tmp_path
+
+
+def call(directory: Path, name: str, *args: object, **options: object) -> RunResult:
+    return run(RunRequest("ex99_sample", directory, (Call(name, args),), **options))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_workers_are_observed_under_every_start_method(module: Path, method: str) -> None:
+    result = call(module, "pool_squares", [1, 2, 3], start_method=method)
+    assert result.outcome == "returned"
+    values, pool_pids = result.value
+    assert [v for v, _ in values] == [1, 4, 9]
+    assert set(pool_pids) <= {p.pid for p in result.workers()}
+    assert result.main_pid not in pool_pids
+    assert result.wall_s is not None and result.wall_s > 0
+    assert not result.left_running
+
+
+def test_exception_keeps_the_students_frames_only(module: Path) -> None:
+    result = call(module, "boom", 1)
+    assert result.outcome == "raised" and result.error is not None
+    assert result.error.type == "KeyError"
+    assert [f["file"] for f in result.error.frames] == ["ex99_sample.py"]
+    assert result.error.frames[-1]["text"] == 'return helper["missing"] + n'
+
+
+def test_time_limit_with_stacks(module: Path) -> None:
+    result = call(module, "sleepy", 30, timeout=1.0)
+    assert result.outcome == "timeout"
+    assert "still running after 1 s" in (result.hang or "")
+    assert result.stacks and result.stacks[0].where() == "`time.sleep(seconds)` at ex99_sample.py:17"
+
+
+def test_stall_is_reported_before_the_time_limit(module: Path) -> None:
+    result = call(module, "sleepy", 30, timeout=20.0, stall_s=1.0)
+    assert result.outcome == "timeout" and "no process used any CPU for 1 s" in (result.hang or "")
+    assert result.duration_s < 10
+
+
+def test_exit_mid_call_is_a_crash_with_its_status(module: Path) -> None:
+    result = call(module, "quit_hard")
+    assert result.outcome == "crashed" and result.exit_status == 7
+
+
+def test_unsendable_value_is_named(module: Path) -> None:
+    result = call(module, "a_set")
+    assert result.outcome == "unsendable" and result.unsendable_type == "builtins.set"
+
+
+def test_missing_function_and_wrong_signature(module: Path) -> None:
+    missing, wrong = run_all(RunRequest("ex99_sample", module, (Call("nope"), Call("square", (1, 2)))))
+    assert missing.outcome == "raised" and missing.error is not None and missing.error.phase == "lookup"
+    assert wrong.outcome == "raised" and wrong.error is not None and wrong.error.phase == "bind"
+
+
+def test_left_running_is_seen_then_killed(module: Path) -> None:
+    result = call(module, "leave_one_running")
+    assert result.value == "left" and len(result.left_running) == 1
+
+
+def test_setsid_double_fork_is_killed(module: Path) -> None:
+    assert call(module, "escape").value == "escaped"  # the no_leaks fixture proves the grandchild died
+
+
+def test_syntax_error_at_import(tmp_path: Path) -> None:
+    (tmp_path / "ex99_sample.py").write_text("def f(:\n    pass\n")
+    result = run(RunRequest("ex99_sample", tmp_path))
+    assert result.outcome == "load_error" and result.error is not None and result.error.syntax is not None
+    assert result.error.syntax["line"] == 1
+
+
+def test_exit_at_import(tmp_path: Path) -> None:
+    (tmp_path / "ex99_sample.py").write_text("import sys\nsys.exit(3)\n")
+    result = run(RunRequest("ex99_sample", tmp_path))
+    assert result.outcome == "load_error" and result.error is not None and result.error.type == "SystemExit"
+
+
+def test_patched_clock_does_not_fool_the_grader(tmp_path: Path) -> None:
+    (tmp_path / "ex99_sample.py").write_text(
+        "import time\n_real = time.perf_counter\ntime.perf_counter = lambda: _real() / 100\n"
+        "time.monotonic = time.perf_counter\n"
+        "def work():\n    time.sleep(0.3)\n    return 1\n")
+    result = run(RunRequest("ex99_sample", tmp_path, (Call("work"),)))
+    assert result.wall_s is not None and result.wall_s >= 0.3
+
+
+def test_a_broken_call_does_not_take_the_next_ones_down(module: Path) -> None:
+    first, crash, after = run_all(RunRequest("ex99_sample", module, (Call("square", (3,)), Call("quit_hard"),
+                                                                      Call("square", (4,)))))
+    assert (first.value, crash.outcome, after.value) == (9, "crashed", 16)
+    assert first.main_pid == crash.main_pid != after.main_pid

@@ -1,0 +1,86 @@
+"""Verdict logic on synthetic figures: no clock, no processes, no machine speed."""
+
+from grader.verdicts import (Decision, fail_threshold, judge_cpu_spread, judge_speedup, overlap_samples,
+                             parallelism, pass_threshold)
+
+
+def test_thresholds_scale_with_workers() -> None:
+    assert pass_threshold(2) == 1.3
+    assert pass_threshold(4) > pass_threshold(2) > fail_threshold(2) > 1.0
+
+
+def test_parallelism_discounts_startup() -> None:
+    assert parallelism([0.6, 0.6], 0.7) == 1.2 / 0.7
+    assert parallelism([0.2, 0.2], 1.0, startup_cpu_s=0.2) == 0.0
+    assert parallelism([1.0], 0.0) == 0.0
+
+
+def test_clear_parallel_run_passes_without_reference() -> None:
+    verdict = judge_speedup([1.7, 1.6], [1.2, 1.1], [0.7, 0.8], 2)
+    assert verdict.decision is Decision.PASS
+
+
+def test_one_core_is_skipped_not_failed() -> None:
+    assert judge_speedup([0.9], [1.0], [1.0], 1).decision is Decision.SKIP
+
+
+def test_low_parallelism_asks_for_the_reference() -> None:
+    assert judge_speedup([0.98], [1.0], [1.0], 2).decision is Decision.NEED_REFERENCE
+
+
+def test_serial_work_fails_when_the_machine_can_show_parallelism() -> None:
+    verdict = judge_speedup([0.0, 0.02], [1.0, 1.1], [1.05, 1.0], 2, reference=[1.7, 1.6])
+    assert verdict.decision is Decision.FAIL
+    assert "1.70" in verdict.reason
+
+
+def test_busy_machine_skips_instead_of_failing() -> None:
+    verdict = judge_speedup([0.9], [1.0], [1.0], 2, reference=[1.1, 1.05])
+    assert verdict.decision is Decision.SKIP
+    assert "busy" in verdict.reason
+
+
+def test_relative_to_a_weak_reference_passes() -> None:
+    assert judge_speedup([1.25], [1.0], [0.8], 2, reference=[1.45]).decision is Decision.PASS
+
+
+def test_cpu_busy_but_not_faster_is_never_a_pass() -> None:
+    # every worker computing everything: cores busy, no time saved
+    verdict = judge_speedup([1.9], [1.0], [1.5], 2, reference=[1.8], final=True)
+    assert verdict.decision is Decision.SKIP
+
+
+def test_noisy_serial_timing_does_not_veto_clear_parallelism() -> None:
+    assert judge_speedup([1.6], [0.79, 1.36], [0.83, 0.94], 2).decision is Decision.PASS
+
+
+def test_gray_zone_needs_more_then_skips() -> None:
+    first = judge_speedup([1.15], [1.0], [0.95], 2, reference=[1.9])
+    assert first.decision is Decision.NEED_MORE
+    assert judge_speedup([1.15], [1.0], [0.95], 2, reference=[1.9], final=True).decision is Decision.SKIP
+
+
+def test_cpu_spread_accepts_real_workers() -> None:
+    spread = judge_cpu_spread(0.02, [0.6, 0.55], expected_workers=2)
+    assert spread.ok and spread.busy_workers == 2
+
+
+def test_cpu_spread_rejects_work_in_the_caller() -> None:
+    spread = judge_cpu_spread(1.1, [0.01, 0.0], expected_workers=2)
+    assert not spread.ok and "caller" in spread.reason
+
+
+def test_cpu_spread_discounts_idle_spawned_decoys() -> None:
+    spread = judge_cpu_spread(1.0, [0.21, 0.2], expected_workers=2, startup_cpu_s=0.2)
+    assert not spread.ok
+
+
+def test_cpu_spread_wants_every_expected_worker_busy() -> None:
+    spread = judge_cpu_spread(0.01, [1.1, 0.01], expected_workers=2)
+    assert not spread.ok and "only 1" in spread.reason
+
+
+def test_overlap_of_lifetimes() -> None:
+    assert overlap_samples([(0.0, 1.0), (0.5, 2.0)]) == 0.5
+    assert overlap_samples([(0.0, 1.0), (1.0, 2.0)]) == 0.0
+    assert overlap_samples([(0.0, 1.0)]) == 0.0
