@@ -20,24 +20,44 @@ EXIT_PASSED, EXIT_FAILED, EXIT_FAULT = 0, 1, 2
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="mpgrade", description="Grade multiprocessing exercises: run them in sandboxes, observe the processes "
-                                    "from outside, and score each check.")
+        prog="mpgrade",
+        description="Grade multiprocessing exercises: run them in sandboxes, observe the processes "
+        "from outside, and score each check.",
+    )
     parser.add_argument("--version", action="version", version=f"mpgrade {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     grade_cmd = commands.add_parser(
-        "grade", help="grade a submission directory",
+        "grade",
+        help="grade a submission directory",
         description="Grade the exercises found in PATH. Exit status: 0 every graded exercise passed, "
-                    "1 any failed or errored, 2 usage error or a fault of the grader.")
-    grade_cmd.add_argument("path", nargs="?", default="exercises",
-                           help="directory holding exNN_topic.py files (default: exercises)")
-    grade_cmd.add_argument("-e", "--exercise", action="append", default=[], metavar="ID",
-                           help="grade only this exercise (id or prefix such as ex03); repeatable")
+        "1 any failed or errored, 2 usage error or a fault of the grader.",
+    )
+    grade_cmd.add_argument(
+        "path", nargs="?", default="exercises", help="directory holding exNN_topic.py files (default: exercises)"
+    )
+    grade_cmd.add_argument(
+        "-e",
+        "--exercise",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="grade only this exercise (id or prefix such as ex03); repeatable",
+    )
     grade_cmd.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report to FILE")
-    grade_cmd.add_argument("--start-method", default=None, choices=[*START_METHODS, "all"],
-                           help=f"start method for the submission's processes (default: {default_start_method()}, "
-                                "which catches fork-only code; 'all' runs every check under each)")
-    grade_cmd.add_argument("--timeout", type=float, default=30.0, metavar="S",
-                           help="seconds one run of the submission may take unless a check sets its own (default 30)")
+    grade_cmd.add_argument(
+        "--start-method",
+        default=None,
+        choices=[*START_METHODS, "all"],
+        help=f"start method for the submission's processes (default: {default_start_method()}, "
+        "which catches fork-only code; 'all' runs every check under each)",
+    )
+    grade_cmd.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="seconds one run of the submission may take unless a check sets its own (default 30)",
+    )
     grade_cmd.add_argument("-v", "--verbose", action="store_true", help="also show each check's figures")
     grade_cmd.add_argument("-q", "--quiet", action="store_true", help="print only the total")
     commands.add_parser("list", help="list the exercises and their points")
@@ -51,7 +71,9 @@ def _start_methods(choice: str | None) -> tuple[str, ...]:
     if choice == "all":
         return available
     if choice not in available:
-        raise UsageError(f"start method {choice!r} is not available on this platform; choose from {', '.join(available)}")
+        raise UsageError(
+            f"start method {choice!r} is not available on this platform; choose from {', '.join(available)}"
+        )
     return (choice,)
 
 

@@ -15,8 +15,10 @@ START_METHODS = ("fork", "spawn", "forkserver")
 
 def _cgroup_quota_cpus() -> float | None:
     """CPUs allowed by a cgroup CPU quota (v2 ``cpu.max``, v1 ``cfs_quota_us``), if any."""
-    candidates = [(Path("/sys/fs/cgroup/cpu.max"), None),
-                  (Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us"))]
+    candidates = [
+        (Path("/sys/fs/cgroup/cpu.max"), None),
+        (Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us")),
+    ]
     for quota_path, period_path in candidates:
         try:
             text = quota_path.read_text().split()
@@ -32,10 +34,7 @@ def _cgroup_quota_cpus() -> float | None:
 
 def usable_cpus() -> int:
     """Cores this process may really run on: affinity, capped by any cgroup quota."""
-    if hasattr(os, "sched_getaffinity"):
-        count = len(os.sched_getaffinity(0))
-    else:
-        count = os.cpu_count() or 1
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     quota = _cgroup_quota_cpus()
     if quota is not None:
         count = min(count, max(1, int(quota)))
@@ -52,5 +51,6 @@ def default_start_method() -> str:
 
 
 def describe(start_methods: tuple[str, ...]) -> Environment:
-    return Environment(python=platform.python_version(), platform=sys.platform, usable_cpus=usable_cpus(),
-                       start_methods=start_methods)
+    return Environment(
+        python=platform.python_version(), platform=sys.platform, usable_cpus=usable_cpus(), start_methods=start_methods
+    )

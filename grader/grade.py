@@ -16,8 +16,9 @@ from grader.scoring import error_outcome, exercise_outcome
 from grader.suite import run_checks
 
 
-def grade(directory: Path, exercises: tuple[Exercise, ...], start_methods: tuple[str, ...],
-          timeout: float, shown_as: str) -> tuple[GradeReport, list[RawCheck]]:
+def grade(
+    directory: Path, exercises: tuple[Exercise, ...], start_methods: tuple[str, ...], timeout: float, shown_as: str
+) -> tuple[GradeReport, list[RawCheck]]:
     """Grade ``exercises`` of the submission in ``directory``; also returns the raw rows."""
     begun = time.monotonic()
     subreaper.become_subreaper()
@@ -36,7 +37,10 @@ def grade(directory: Path, exercises: tuple[Exercise, ...], start_methods: tuple
         mine = [row for row in rows if row.exercise == exercise.id]
         outcomes[exercise.id] = exercise_outcome(exercise, mine, loading[exercise.id])
     report = GradeReport(
-        tool_version=__version__, submission=shown_as, environment=describe(start_methods),
-        exercises=tuple(outcomes[e.id] for e in exercises), duration_s=round(time.monotonic() - begun, 3),
+        tool_version=__version__,
+        submission=shown_as,
+        environment=describe(start_methods),
+        exercises=tuple(outcomes[e.id] for e in exercises),
+        duration_s=round(time.monotonic() - begun, 3),
     )
     return report, rows

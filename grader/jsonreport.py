@@ -41,11 +41,20 @@ def read_report(report: dict[str, Any]) -> list[RawCheck]:
         if not isinstance(meta, dict):
             crash = test.get("setup", {}).get("longrepr") or test.get("call", {}).get("longrepr") or ""
             raise CheckRunError(f"check {test.get('nodeid')} ended without a verdict: {str(crash)[-800:]}")
-        rows.append(RawCheck(
-            exercise=meta["exercise"], check=meta["check"], kind=Kind(meta["kind"]), points=float(meta["points"]),
-            start_method=meta.get("start_method"), status=Status(meta["status"]), message=meta.get("message", ""),
-            data=meta.get("data", {}), grader_fault=bool(meta.get("grader_fault")), duration_s=_duration(test),
-        ))
+        rows.append(
+            RawCheck(
+                exercise=meta["exercise"],
+                check=meta["check"],
+                kind=Kind(meta["kind"]),
+                points=float(meta["points"]),
+                start_method=meta.get("start_method"),
+                status=Status(meta["status"]),
+                message=meta.get("message", ""),
+                data=meta.get("data", {}),
+                grader_fault=bool(meta.get("grader_fault")),
+                duration_s=_duration(test),
+            )
+        )
     for collector in report.get("collectors", []):
         if collector.get("outcome") == "failed":
             raise CheckRunError(f"a check file could not be collected: {str(collector.get('longrepr'))[-800:]}")

@@ -31,8 +31,7 @@ def _file_problem(directory: Path, exercise: Exercise) -> str | None:
         path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
         line = path.read_bytes()[: error.start].count(b"\n") + 1
-        return (f"{exercise.filename} is not valid UTF-8 (byte {error.start}, line {line}): "
-                "save it with UTF-8 encoding")
+        return f"{exercise.filename} is not valid UTF-8 (byte {error.start}, line {line}): save it with UTF-8 encoding"
     return None
 
 
@@ -40,16 +39,20 @@ def _import_problem(result: RunResult, exercise: Exercise) -> str | None:
     name = exercise.filename
     if result.outcome == "loaded":
         if result.workers():
-            return (f"importing {name} started {len(result.workers())} process(es): importing a module must start "
-                    "none; move demo code into main() under `if __name__ == \"__main__\":`")
+            return (
+                f"importing {name} started {len(result.workers())} process(es): importing a module must start "
+                'none; move demo code into main() under `if __name__ == "__main__":`'
+            )
         return None
     error = result.error
     if result.outcome == "load_error" and error is not None:
         if error.syntax:
             syntax = error.syntax
             caret = " " * max(0, int(syntax.get("offset") or 1) - 1) + "^"
-            return (f"{error.type} in {syntax.get('file')} line {syntax.get('line')}: {syntax.get('msg')}\n"
-                    f"    {syntax.get('text', '').strip()}\n    {caret}")
+            return (
+                f"{error.type} in {syntax.get('file')} line {syntax.get('line')}: {syntax.get('msg')}\n"
+                f"    {syntax.get('text', '').strip()}\n    {caret}"
+            )
         where = ""
         if error.frames:
             frame = error.frames[-1]
@@ -58,8 +61,10 @@ def _import_problem(result: RunResult, exercise: Exercise) -> str | None:
                 where += f" `{frame['text']}`"
         return f"importing {name} raised {error.type}: {error.message}{where}"
     if result.outcome == "timeout":
-        return (f"importing {name} did not finish within {IMPORT_TIMEOUT_S:.0f} s: is there a loop or a blocking "
-                "call at module level? Put it inside a function")
+        return (
+            f"importing {name} did not finish within {IMPORT_TIMEOUT_S:.0f} s: is there a loop or a blocking "
+            "call at module level? Put it inside a function"
+        )
     return f"importing {name} ended the interpreter ({signal_words(result.exit_status)})"
 
 

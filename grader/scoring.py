@@ -23,9 +23,11 @@ def merge_check(variants: Sequence[RawCheck]) -> CheckOutcome:
         message = f"under {worst.start_method}: {message}"
         fork_only = worst.status is Status.ERROR or first.kind is Kind.CORRECTNESS
         if fork_only and "fork" in passed_under and worst.start_method != "fork":
-            message += (" (it passed under fork: code that only works under fork breaks on macOS, Windows and "
-                        "Python 3.14+; look for a lambda or nested function as a target, a global set at run "
-                        "time, or work done at import)")
+            message += (
+                " (it passed under fork: code that only works under fork breaks on macOS, Windows and "
+                "Python 3.14+; look for a lambda or nested function as a target, a global set at run "
+                "time, or work done at import)"
+            )
     data = dict(worst.data)
     if several:
         data["start_methods"] = {v.start_method or "?": v.status.value for v in variants}
@@ -49,15 +51,28 @@ def exercise_outcome(exercise: Exercise, rows: Sequence[RawCheck], extra_s: floa
     max_score = round(sum(c.max_score for c in checks), 2)
     passed = all(c.status in (Status.PASSED, Status.SKIPPED) for c in checks)
     return ExerciseOutcome(
-        id=exercise.id, title=exercise.title, score=score, max_score=max_score,
-        status=Status.PASSED if passed else Status.FAILED, error=None,
-        duration_s=round(sum(r.duration_s for r in rows) + extra_s, 3), checks=checks, file=exercise.filename,
+        id=exercise.id,
+        title=exercise.title,
+        score=score,
+        max_score=max_score,
+        status=Status.PASSED if passed else Status.FAILED,
+        error=None,
+        duration_s=round(sum(r.duration_s for r in rows) + extra_s, 3),
+        checks=checks,
+        file=exercise.filename,
     )
 
 
 def error_outcome(exercise: Exercise, message: str, duration_s: float) -> ExerciseOutcome:
     """An exercise that could not be graded: no check ran, every point lost."""
     return ExerciseOutcome(
-        id=exercise.id, title=exercise.title, score=0.0, max_score=float(exercise.points), status=Status.ERROR,
-        error=message, duration_s=round(duration_s, 3), checks=(), file=exercise.filename,
+        id=exercise.id,
+        title=exercise.title,
+        score=0.0,
+        max_score=float(exercise.points),
+        status=Status.ERROR,
+        error=message,
+        duration_s=round(duration_s, 3),
+        checks=(),
+        file=exercise.filename,
     )

@@ -21,20 +21,42 @@ from grader.jsonreport import RawCheck, read_report
 SUITE_TIMEOUT_S = 1800
 
 
-def pytest_command(directory: Path, exercises: tuple[Exercise, ...], start_methods: tuple[str, ...],
-                   timeout: float, report: Path) -> list[str]:
+def pytest_command(
+    directory: Path, exercises: tuple[Exercise, ...], start_methods: tuple[str, ...], timeout: float, report: Path
+) -> list[str]:
     return [
-        sys.executable, "-m", "pytest", "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
-        "-p", "pytest_jsonreport.plugin", "-q", "--no-header", "-o", "console_output_style=classic",
-        "--json-report", f"--json-report-file={report}", "--json-report-omit", "streams", "log", "keywords",
-        "--mpgrade-submission", str(directory.resolve()), "--mpgrade-start-methods", ",".join(start_methods),
-        "--mpgrade-timeout", str(timeout),
+        sys.executable,
+        "-m",
+        "pytest",
+        "-c",
+        str(CHECKS_DIR / "pytest.ini"),
+        "--rootdir",
+        str(CHECKS_DIR),
+        "-p",
+        "pytest_jsonreport.plugin",
+        "-q",
+        "--no-header",
+        "-o",
+        "console_output_style=classic",
+        "--json-report",
+        f"--json-report-file={report}",
+        "--json-report-omit",
+        "streams",
+        "log",
+        "keywords",
+        "--mpgrade-submission",
+        str(directory.resolve()),
+        "--mpgrade-start-methods",
+        ",".join(start_methods),
+        "--mpgrade-timeout",
+        str(timeout),
         *[str(exercise.check_file) for exercise in exercises],
     ]
 
 
-def run_checks(directory: Path, exercises: tuple[Exercise, ...], start_methods: tuple[str, ...],
-               timeout: float) -> list[RawCheck]:
+def run_checks(
+    directory: Path, exercises: tuple[Exercise, ...], start_methods: tuple[str, ...], timeout: float
+) -> list[RawCheck]:
     """Run the checks of ``exercises``; raises CheckRunError if the suite itself broke."""
     with tempfile.TemporaryDirectory(prefix="mpgrade-suite-") as scratch:
         report = Path(scratch) / "report.json"
@@ -43,8 +65,9 @@ def run_checks(directory: Path, exercises: tuple[Exercise, ...], start_methods: 
         package_root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
         try:
-            done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=scratch,
-                                  timeout=SUITE_TIMEOUT_S, check=False)
+            done = subprocess.run(
+                command, capture_output=True, text=True, env=env, cwd=scratch, timeout=SUITE_TIMEOUT_S, check=False
+            )
         except subprocess.TimeoutExpired as error:
             raise CheckRunError(f"the check suite did not finish within {SUITE_TIMEOUT_S} s") from error
         if done.returncode not in (0, 1) or not report.exists():

@@ -81,8 +81,14 @@ def judge_speedup(
     """
     raw = raw_speedup(serial, parallel)
     if effective_workers < 2:
-        return SpeedupVerdict(Decision.SKIP, 0.0, raw, None, effective_workers,
-                              "only one usable core (or one worker): parallel speedup cannot show here")
+        return SpeedupVerdict(
+            Decision.SKIP,
+            0.0,
+            raw,
+            None,
+            effective_workers,
+            "only one usable core (or one worker): parallel speedup cannot show here",
+        )
     par = max(parallelism_runs)
     good, bad = pass_threshold(effective_workers), fail_threshold(effective_workers)
     figures = f"{par:.2f} cores busy on average, {raw:.2f}x faster than serial"
@@ -92,20 +98,32 @@ def judge_speedup(
         return SpeedupVerdict(Decision.NEED_REFERENCE, par, raw, None, effective_workers, "calibrating")
     ref = max(reference)
     if ref < good:
-        return SpeedupVerdict(Decision.SKIP, par, raw, ref, effective_workers,
-                              f"the machine is too busy to show parallelism: the grader's own parallel reference "
-                              f"kept only {ref:.2f} cores busy (needs {good:.2f})")
+        return SpeedupVerdict(
+            Decision.SKIP,
+            par,
+            raw,
+            ref,
+            effective_workers,
+            f"the machine is too busy to show parallelism: the grader's own parallel reference "
+            f"kept only {ref:.2f} cores busy (needs {good:.2f})",
+        )
     if par <= bad:
-        return SpeedupVerdict(Decision.FAIL, par, raw, ref, effective_workers,
-                              f"the work kept {par:.2f} cores busy ({raw:.2f}x faster than serial), while the "
-                              f"grader's own parallel reference kept {ref:.2f} busy in the same moments")
+        return SpeedupVerdict(
+            Decision.FAIL,
+            par,
+            raw,
+            ref,
+            effective_workers,
+            f"the work kept {par:.2f} cores busy ({raw:.2f}x faster than serial), while the "
+            f"grader's own parallel reference kept {ref:.2f} busy in the same moments",
+        )
     if par >= min(good, 0.8 * ref) and raw >= MIN_RAW_SPEEDUP:
-        return SpeedupVerdict(Decision.PASS, par, raw, ref, effective_workers,
-                              f"{figures}; reference {ref:.2f}")
+        return SpeedupVerdict(Decision.PASS, par, raw, ref, effective_workers, f"{figures}; reference {ref:.2f}")
     if not final:
         return SpeedupVerdict(Decision.NEED_MORE, par, raw, ref, effective_workers, "inconclusive so far")
-    return SpeedupVerdict(Decision.SKIP, par, raw, ref, effective_workers,
-                          f"inconclusive: {figures}, against a reference of {ref:.2f}")
+    return SpeedupVerdict(
+        Decision.SKIP, par, raw, ref, effective_workers, f"inconclusive: {figures}, against a reference of {ref:.2f}"
+    )
 
 
 @dataclass(frozen=True)
@@ -136,14 +154,29 @@ def judge_cpu_spread(
     if total + main_cpu_s <= 0.05:
         return CpuSpread(False, busy, total, main_cpu_s, "no process used measurable CPU during the call")
     if total < 0.7 * (total + main_cpu_s):
-        return CpuSpread(False, busy, total, main_cpu_s,
-                         f"the calling process used {main_cpu_s:.2f} s of CPU during the call and its child "
-                         f"processes {total:.2f} s: the work ran in the caller")
+        return CpuSpread(
+            False,
+            busy,
+            total,
+            main_cpu_s,
+            f"the calling process used {main_cpu_s:.2f} s of CPU during the call and its child "
+            f"processes {total:.2f} s: the work ran in the caller",
+        )
     if busy < expected_workers:
-        return CpuSpread(False, busy, total, main_cpu_s,
-                         f"only {busy} child process(es) did a fair share of the work; expected {expected_workers}")
-    return CpuSpread(True, busy, total, main_cpu_s,
-                     f"{busy} child processes shared {total:.2f} s of CPU; the caller used {main_cpu_s:.2f} s")
+        return CpuSpread(
+            False,
+            busy,
+            total,
+            main_cpu_s,
+            f"only {busy} child process(es) did a fair share of the work; expected {expected_workers}",
+        )
+    return CpuSpread(
+        True,
+        busy,
+        total,
+        main_cpu_s,
+        f"{busy} child processes shared {total:.2f} s of CPU; the caller used {main_cpu_s:.2f} s",
+    )
 
 
 def overlap_samples(intervals: Sequence[tuple[float, float]]) -> float:

@@ -45,7 +45,7 @@ def count_words(words: list[str], n_procs: int = 2) -> dict[str, int]:
 
 def main() -> None:
     print(gather_squares([3, 1, 2, 5, 4]))
-    print(count_words("the cat and the hat and the bat".split()))
+    print(count_words(["the", "cat", "and", "the", "hat", "and", "the", "bat"]))
 
 
 if __name__ == "__main__":

@@ -59,8 +59,15 @@ def run_cli(*args: str, timeout: float = 600) -> tuple[int, str, dict[str, Any] 
     if "--json" in argv:
         json_path = Path(argv[argv.index("--json") + 1])
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
-    done = subprocess.run([sys.executable, "-m", "grader", *argv], capture_output=True, text=True, cwd=ROOT,
-                          timeout=timeout, env=env, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", *argv],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
     if json_path is not None and json_path.exists():
         report = json.loads(json_path.read_text())
     return done.returncode, done.stdout, report, done.stderr

@@ -36,10 +36,25 @@ def test_broken_files_are_explained(tmp_path: Path) -> None:
     (tmp_path / "ex04_pool.py").write_bytes(b"# caf\xe9\n")
     (tmp_path / "ex06_pipe.py").write_text("import multiprocessing\nraise RuntimeError('at import')\n")
     (tmp_path / "ex08_array.py").symlink_to("/etc/hostname")
-    (tmp_path / "ex09_manager.py").write_text("from multiprocessing import Process\nimport time\n"
-                                              "Process(target=time.sleep, args=(0.5,)).start()\n")
-    code, _, report, _ = run_cli("grade", str(tmp_path), "-e", "ex01", "-e", "ex04", "-e", "ex06", "-e", "ex08",
-                                 "-e", "ex09", "--json", str(tmp_path / "r.json"))
+    (tmp_path / "ex09_manager.py").write_text(
+        "from multiprocessing import Process\nimport time\nProcess(target=time.sleep, args=(0.5,)).start()\n"
+    )
+    code, _, report, _ = run_cli(
+        "grade",
+        str(tmp_path),
+        "-e",
+        "ex01",
+        "-e",
+        "ex04",
+        "-e",
+        "ex06",
+        "-e",
+        "ex08",
+        "-e",
+        "ex09",
+        "--json",
+        str(tmp_path / "r.json"),
+    )
     assert code == 1 and report is not None
     errors = {e["id"]: e["error"] for e in report["exercises"]}
     assert "SyntaxError in ex01_process.py line 2" in errors["ex01_process"]
@@ -50,8 +65,7 @@ def test_broken_files_are_explained(tmp_path: Path) -> None:
 
 
 def test_missing_function_and_wrong_signature_name_the_contract(tmp_path: Path) -> None:
-    (tmp_path / "ex08_array.py").write_text(
-        "def fill_squares(arr, start):\n    pass\n")
+    (tmp_path / "ex08_array.py").write_text("def fill_squares(arr, start):\n    pass\n")
     code, _, report, _ = run_cli("grade", str(tmp_path), "-e", "ex08", "--json", str(tmp_path / "r.json"))
     assert code == 1 and report is not None
     checks = checks_by_id(report, "ex08_array")

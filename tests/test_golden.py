@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import ROOT, SUBMISSIONS, checks_by_id, run_cli
 
 FLAWED = sorted(p.name for p in SUBMISSIONS.iterdir() if (p / "expected.json").exists())
@@ -45,8 +44,9 @@ def test_stubs_score_at_most_a_fifth(tmp_path: Path) -> None:
 def test_flawed_submission(name: str, tmp_path: Path) -> None:
     folder = SUBMISSIONS / name
     expected: dict[str, Any] = json.loads((folder / "expected.json").read_text())
-    code, out, report, err = run_cli("grade", str(folder.relative_to(ROOT)), *exercise_args(folder),
-                                     "--json", str(tmp_path / "r.json"))
+    code, out, report, err = run_cli(
+        "grade", str(folder.relative_to(ROOT)), *exercise_args(folder), "--json", str(tmp_path / "r.json")
+    )
     assert code == 1 and report is not None, out + err
     for exercise, wanted in expected.items():
         checks = checks_by_id(report, exercise)

@@ -11,16 +11,26 @@ from grader.reporters.files import write_atomically
 
 
 def sample_report() -> GradeReport:
-    failed = CheckOutcome("no-lost-updates", Kind.SAFETY, Status.FAILED, 0.0, 4.0,
-                          "expected 40000, got 31877 (lost 8123 updates)", {"expected": 40000, "got": 31877})
+    failed = CheckOutcome(
+        "no-lost-updates",
+        Kind.SAFETY,
+        Status.FAILED,
+        0.0,
+        4.0,
+        "expected 40000, got 31877 (lost 8123 updates)",
+        {"expected": 40000, "got": 31877},
+    )
     passed = CheckOutcome("uses-get-lock", Kind.API, Status.PASSED, 2.0, 2.0, "", {})
     skipped = CheckOutcome("cpu-speedup", Kind.SPEEDUP, Status.SKIPPED, 0.0, 0.0, "one usable core", {})
-    ex07 = ExerciseOutcome("ex07_value", "Fix the race", 2.0, 6.0, Status.FAILED, None, 1.84, (failed, passed),
-                           "ex07_value.py")
-    ex03 = ExerciseOutcome("ex03_executor_map", "Map", 0.0, 0.0, Status.PASSED, None, 2.0, (skipped,),
-                           "ex03_executor_map.py")
-    ex01 = ExerciseOutcome("ex01_process", "Start", 0.0, 10.0, Status.ERROR, "file not found", 0.0, (),
-                           "ex01_process.py")
+    ex07 = ExerciseOutcome(
+        "ex07_value", "Fix the race", 2.0, 6.0, Status.FAILED, None, 1.84, (failed, passed), "ex07_value.py"
+    )
+    ex03 = ExerciseOutcome(
+        "ex03_executor_map", "Map", 0.0, 0.0, Status.PASSED, None, 2.0, (skipped,), "ex03_executor_map.py"
+    )
+    ex01 = ExerciseOutcome(
+        "ex01_process", "Start", 0.0, 10.0, Status.ERROR, "file not found", 0.0, (), "ex01_process.py"
+    )
     env = Environment("3.11.7", "linux", 2, ("forkserver",))
     return GradeReport("0.1.0", "exercises", env, (ex01, ex07, ex03), 3.5)
 
@@ -30,13 +40,24 @@ def test_json_report_has_the_contract_fields() -> None:
     assert data["schema_version"] == 1
     assert data["tool"] == {"name": "mpgrade", "version": "0.1.0"}
     assert (data["submission"], data["score"], data["max_score"]) == ("exercises", 2.0, 16.0)
-    assert data["environment"] == {"python": "3.11.7", "platform": "linux", "usable_cpus": 2,
-                                   "start_method": "forkserver", "start_methods": ["forkserver"]}
+    assert data["environment"] == {
+        "python": "3.11.7",
+        "platform": "linux",
+        "usable_cpus": 2,
+        "start_method": "forkserver",
+        "start_methods": ["forkserver"],
+    }
     ex07 = data["exercises"][1]
     assert {"id", "score", "max_score", "status", "error", "duration_s", "checks"} <= set(ex07)
-    assert ex07["checks"][0] == {"id": "no-lost-updates", "kind": "safety", "status": "failed", "score": 0.0,
-                                 "max_score": 4.0, "message": "expected 40000, got 31877 (lost 8123 updates)",
-                                 "data": {"expected": 40000, "got": 31877}}
+    assert ex07["checks"][0] == {
+        "id": "no-lost-updates",
+        "kind": "safety",
+        "status": "failed",
+        "score": 0.0,
+        "max_score": 4.0,
+        "message": "expected 40000, got 31877 (lost 8123 updates)",
+        "data": {"expected": 40000, "got": 31877},
+    }
     assert data["exercises"][0]["error"] == "file not found"
 
 

@@ -12,7 +12,7 @@ from grader.sandbox.launcher import Call, RunRequest, RunResult, run, run_all
 
 subreaper.become_subreaper()
 
-MODULE = '''
+MODULE = """
 import os, sys, time, signal
 from multiprocessing import Pool, Process
 
@@ -51,7 +51,7 @@ def escape():
             time.sleep(60)
         os._exit(0)
     return "escaped"
-'''
+"""
 
 
 @pytest.fixture
@@ -139,13 +139,15 @@ def test_patched_clock_does_not_fool_the_grader(tmp_path: Path) -> None:
     (tmp_path / "ex99_sample.py").write_text(
         "import time\n_real = time.perf_counter\ntime.perf_counter = lambda: _real() / 100\n"
         "time.monotonic = time.perf_counter\n"
-        "def work():\n    time.sleep(0.3)\n    return 1\n")
+        "def work():\n    time.sleep(0.3)\n    return 1\n"
+    )
     result = run(RunRequest("ex99_sample", tmp_path, (Call("work"),)))
     assert result.wall_s is not None and result.wall_s >= 0.3
 
 
 def test_a_broken_call_does_not_take_the_next_ones_down(module: Path) -> None:
-    first, crash, after = run_all(RunRequest("ex99_sample", module, (Call("square", (3,)), Call("quit_hard"),
-                                                                      Call("square", (4,)))))
+    first, crash, after = run_all(
+        RunRequest("ex99_sample", module, (Call("square", (3,)), Call("quit_hard"), Call("square", (4,))))
+    )
     assert (first.value, crash.outcome, after.value) == (9, "crashed", 16)
     assert first.main_pid == crash.main_pid != after.main_pid

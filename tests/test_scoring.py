@@ -12,7 +12,9 @@ from grader.model import Kind, Status
 from grader.scoring import error_outcome, exercise_outcome, merge_check
 
 
-def row(status: Status, method: str = "forkserver", points: float = 2.0, check: str = "c", message: str = "") -> RawCheck:
+def row(
+    status: Status, method: str = "forkserver", points: float = 2.0, check: str = "c", message: str = ""
+) -> RawCheck:
     return RawCheck("ex01_process", check, Kind.CORRECTNESS, points, method, status, message, {}, False, 0.5)
 
 
@@ -48,7 +50,11 @@ def test_exercise_status_and_totals() -> None:
 def test_error_outcome_keeps_the_max_score() -> None:
     outcome = error_outcome(EXERCISES[2], "file not found", 0.0)
     assert (outcome.status, outcome.score, outcome.max_score, outcome.error) == (
-        Status.ERROR, 0.0, 12.0, "file not found")
+        Status.ERROR,
+        0.0,
+        12.0,
+        "file not found",
+    )
 
 
 def test_catalogue_points_match_the_check_markers() -> None:
@@ -81,8 +87,21 @@ def test_report_without_metadata_is_a_grader_fault() -> None:
 
 
 def test_report_rows_are_read() -> None:
-    meta: dict[str, Any] = {"exercise": "ex01_process", "check": "c", "kind": "api", "points": 1,
-                            "start_method": "spawn", "status": "failed", "message": "m", "data": {"x": 1}}
-    rows = read_report({"tests": [{"nodeid": "n", "metadata": {"mpgrade": meta},
-                                   "setup": {"duration": 0.1}, "call": {"duration": 0.2}}]})
+    meta: dict[str, Any] = {
+        "exercise": "ex01_process",
+        "check": "c",
+        "kind": "api",
+        "points": 1,
+        "start_method": "spawn",
+        "status": "failed",
+        "message": "m",
+        "data": {"x": 1},
+    }
+    rows = read_report(
+        {
+            "tests": [
+                {"nodeid": "n", "metadata": {"mpgrade": meta}, "setup": {"duration": 0.1}, "call": {"duration": 0.2}}
+            ]
+        }
+    )
     assert rows[0].kind is Kind.API and rows[0].status is Status.FAILED and abs(rows[0].duration_s - 0.3) < 1e-9

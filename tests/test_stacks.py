@@ -24,8 +24,10 @@ def test_keeps_the_students_frames(tmp_path: Path) -> None:
 
 
 def test_no_student_frame_names_the_library_call(tmp_path: Path) -> None:
-    dump = ("Current thread 0x01 (most recent call first):\n"
-            '  File "/usr/lib/python3.11/threading.py", line 1139 in _wait_for_tstate_lock\n'
-            '  File "/usr/lib/python3.11/threading.py", line 1119 in join\n'
-            '  File "/x/y.py", line 1 in <module>\n')
+    dump = (
+        "Current thread 0x01 (most recent call first):\n"
+        '  File "/usr/lib/python3.11/threading.py", line 1139 in _wait_for_tstate_lock\n'
+        '  File "/usr/lib/python3.11/threading.py", line 1119 in join\n'
+        '  File "/x/y.py", line 1 in <module>\n'
+    )
     assert "nobody reads it" in parse_dump(7, "worker", dump, tmp_path).where()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import checks_by_id, run_cli
 
 
@@ -25,11 +24,13 @@ def test_solutions_pass_under_every_start_method(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_fork_only_code_passes_under_fork_and_is_named_under_all(tmp_path: Path) -> None:
     folder = "tests/submissions/fork_only"
-    code, _, report, _ = run_cli("grade", folder, "-e", "ex01", "--start-method", "fork",
-                                 "--json", str(tmp_path / "fork.json"))
+    code, _, report, _ = run_cli(
+        "grade", folder, "-e", "ex01", "--start-method", "fork", "--json", str(tmp_path / "fork.json")
+    )
     assert report is not None and code == 0
-    code, _, report, _ = run_cli("grade", folder, "-e", "ex01", "--start-method", "all",
-                                 "--json", str(tmp_path / "all.json"))
+    code, _, report, _ = run_cli(
+        "grade", folder, "-e", "ex01", "--start-method", "all", "--json", str(tmp_path / "all.json")
+    )
     assert report is not None and code == 1
     check = checks_by_id(report, "ex01_process")["prints-both-tables"]
     assert check["data"]["start_methods"]["fork"] == "passed"

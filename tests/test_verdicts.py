@@ -1,7 +1,14 @@
 """Verdict logic on synthetic figures: no clock, no processes, no machine speed."""
 
-from grader.verdicts import (Decision, fail_threshold, judge_cpu_spread, judge_speedup, overlap_samples,
-                             parallelism, pass_threshold)
+from grader.verdicts import (
+    Decision,
+    fail_threshold,
+    judge_cpu_spread,
+    judge_speedup,
+    overlap_samples,
+    parallelism,
+    pass_threshold,
+)
 
 
 def test_thresholds_scale_with_workers() -> None:

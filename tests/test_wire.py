@@ -5,8 +5,22 @@ import pytest
 from grader.sandbox.boot import _mpgrade_wire as wire
 
 
-@pytest.mark.parametrize("value", [None, 3, -2.5, "straße", True, [1, (2, 3)], {"a": [1, {"b": (None,)}]},
-                                   (), [], {}, [(n, n * n, 4242) for n in range(5)]])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        3,
+        -2.5,
+        "straße",
+        True,
+        [1, (2, 3)],
+        {"a": [1, {"b": (None,)}]},
+        (),
+        [],
+        {},
+        [(n, n * n, 4242) for n in range(5)],
+    ],
+)
 def test_round_trip(value: object) -> None:
     assert wire.decode_value(wire.encode_value(value)) == value
     assert type(wire.decode_value(wire.encode_value(value))) is type(value)

@@ -62,7 +62,8 @@ def evidence(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 def _classify(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException] | None) -> dict[str, Any]:
-    data = dict(item.stash.get(EVIDENCE, {}))
+    recorded: dict[str, Any] | None = item.stash.get(EVIDENCE, None)
+    data: dict[str, Any] = dict(recorded or {})
     if excinfo is None:
         return {"status": "passed", "message": "", "data": data}
     error = excinfo.value
@@ -74,8 +75,12 @@ def _classify(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException] | 
         return {"status": "skipped", "message": str(getattr(error, "msg", error)), "data": data}
     if isinstance(error, AssertionError):
         return {"status": "failed", "message": str(error), "data": data}
-    return {"status": "error", "message": f"internal error of the check: {type(error).__name__}: {error}",
-            "data": data, "grader_fault": True}
+    return {
+        "status": "error",
+        "message": f"internal error of the check: {type(error).__name__}: {error}",
+        "data": data,
+        "grader_fault": True,
+    }
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -87,8 +92,13 @@ def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo[None])
     check_id, kind, points = marker.args
     params = getattr(item, "callspec", None)
     start_method = params.params.get("start_method") if params else None
-    return {"mpgrade": {
-        "exercise": item.module.EXERCISE if isinstance(item, pytest.Function) else "",
-        "check": check_id, "kind": kind, "points": float(points), "start_method": start_method,
-        **_classify(item, call.excinfo),
-    }}
+    return {
+        "mpgrade": {
+            "exercise": item.module.EXERCISE if isinstance(item, pytest.Function) else "",
+            "check": check_id,
+            "kind": kind,
+            "points": float(points),
+            "start_method": start_method,
+            **_classify(item, call.excinfo),
+        }
+    }

@@ -32,8 +32,9 @@ class Measurement:
     broken_what: str = ""
 
     def parallelism_runs(self) -> list[float]:
-        return [parallelism(worker_cpu(run), busy_wall(run), startup_cpu(run, self.start_method))
-                for run in self.parallel]
+        return [
+            parallelism(worker_cpu(run), busy_wall(run), startup_cpu(run, self.start_method)) for run in self.parallel
+        ]
 
     def figures(self) -> dict[str, Any]:
         verdict = self.verdict
@@ -67,8 +68,15 @@ def worker_cpu(run: RunResult) -> list[float]:
     return [p.cpu_between(run.started_at, run.returned_at + 0.05) for p in run.workers()]
 
 
-def _rounds(submission: Submission, name: str, limits: list[int], workers: int, worker_function: str,
-            count: int, into: Measurement) -> bool:
+def _rounds(
+    submission: Submission,
+    name: str,
+    limits: list[int],
+    workers: int,
+    worker_function: str,
+    count: int,
+    into: Measurement,
+) -> bool:
     for _ in range(count):
         parallel = submission.call(name, limits, workers, fresh=True)
         if parallel.outcome != "returned":
@@ -91,13 +99,19 @@ def _reference(submission: Submission, limits: list[int], workers: int, count: i
 
 
 def _judge(result: Measurement, effective: int, final: bool = False) -> SpeedupVerdict:
-    return judge_speedup(result.parallelism_runs(), [r.wall_s or 0.0 for r in result.serial],
-                         [r.wall_s or 0.0 for r in result.parallel], effective,
-                         result.reference or None, final)
+    return judge_speedup(
+        result.parallelism_runs(),
+        [r.wall_s or 0.0 for r in result.serial],
+        [r.wall_s or 0.0 for r in result.parallel],
+        effective,
+        result.reference or None,
+        final,
+    )
 
 
-def measure(submission: Submission, name: str, limits: list[int], workers: int,
-            worker_function: str = "count_primes_below") -> Measurement:
+def measure(
+    submission: Submission, name: str, limits: list[int], workers: int, worker_function: str = "count_primes_below"
+) -> Measurement:
     """Alternate parallel and serial runs; calibrate against the reference only if needed."""
     result = Measurement(submission.start_method)
     effective = min(workers, usable_cpus(), len(limits))
@@ -109,8 +123,11 @@ def measure(submission: Submission, name: str, limits: list[int], workers: int,
     _reference(submission, limits, effective, FIRST_ROUNDS, result)
     result.verdict = _judge(result, effective)
     if result.verdict.decision is Decision.NEED_REFERENCE:  # the reference itself never returned
-        result.verdict = replace(result.verdict, decision=Decision.SKIP,
-                                 reason="the grader's own reference workload could not run on this machine")
+        result.verdict = replace(
+            result.verdict,
+            decision=Decision.SKIP,
+            reason="the grader's own reference workload could not run on this machine",
+        )
     if result.verdict.decision is Decision.NEED_MORE:
         if not _rounds(submission, name, limits, workers, worker_function, EXTRA_ROUNDS, result):
             return result
@@ -124,5 +141,9 @@ def cpu_spread_of(measurement: Measurement, expected_workers: int) -> CpuSpread:
     run = measurement.parallel[0]
     assert run.started_at is not None and run.returned_at is not None
     main = next(p for p in run.processes if p.role == "main")
-    return judge_cpu_spread(main.cpu_between(run.started_at, run.returned_at), worker_cpu(run), expected_workers,
-                            startup_cpu(run, measurement.start_method))
+    return judge_cpu_spread(
+        main.cpu_between(run.started_at, run.returned_at),
+        worker_cpu(run),
+        expected_workers,
+        startup_cpu(run, measurement.start_method),
+    )

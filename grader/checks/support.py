@@ -62,17 +62,29 @@ class Submission:
     def source(self) -> str:
         return self.path.read_text(encoding="utf-8", errors="replace")
 
-    def call(self, name: str, *args: Any, timeout: float | None = None, sleep: SleepSpec | None = None,
-             amplify: dict[str, float] | None = None, fresh: bool = False, driver: bool = False,
-             **kwargs: Any) -> RunResult:
+    def call(
+        self,
+        name: str,
+        *args: Any,
+        timeout: float | None = None,
+        sleep: SleepSpec | None = None,
+        amplify: dict[str, float] | None = None,
+        fresh: bool = False,
+        driver: bool = False,
+        **kwargs: Any,
+    ) -> RunResult:
         """Run one call in a fresh sandbox; identical calls share one run unless ``fresh``."""
         key = (name, repr(args), repr(sorted(kwargs.items())), repr(sleep), repr(amplify), driver)
         if not fresh and key in self._cache:
             return self._cache[key]
         request = RunRequest(
-            module=self.exercise.id, directory=self.directory,
+            module=self.exercise.id,
+            directory=self.directory,
             calls=(Call(name, args, kwargs, target="driver" if driver else "function"),),
-            start_method=self.start_method, timeout=timeout or self.default_timeout, sleep=sleep, amplify=amplify,
+            start_method=self.start_method,
+            timeout=timeout or self.default_timeout,
+            sleep=sleep,
+            amplify=amplify,
         )
         result = run(request)
         if not fresh:
@@ -86,8 +98,13 @@ class Submission:
         """Several quick calls one after another in one sandbox (for checks of plain results)."""
         key = ("calls", repr(calls))
         if key not in self._batches:
-            request = RunRequest(module=self.exercise.id, directory=self.directory, calls=calls,
-                                 start_method=self.start_method, timeout=timeout or self.default_timeout)
+            request = RunRequest(
+                module=self.exercise.id,
+                directory=self.directory,
+                calls=calls,
+                start_method=self.start_method,
+                timeout=timeout or self.default_timeout,
+            )
             self._batches[key] = run_all(request)
         return self._batches[key]
 
@@ -139,7 +156,8 @@ def explain(result: RunResult, what: str, exercise: Exercise, hang_hint: str = "
             expected = exercise.signatures.get(what.split("(")[0], what)
             return f"{what} cannot be called as the exercise says ({error.message}); expected `{expected}`"
         if error.type == "NotImplementedError":
-            return f"{what} is not written yet (it raises NotImplementedError{_where(error.frames)}): write it as its docstring says"
+            where = _where(error.frames)
+            return f"{what} is not written yet (it raises NotImplementedError{where}): write it as its docstring says"
         mismatch = _signature_mismatch(result, what, exercise)
         if error.type == "TypeError" and mismatch:
             return mismatch
@@ -148,14 +166,20 @@ def explain(result: RunResult, what: str, exercise: Exercise, hang_hint: str = "
         return f"{what} raised {error.type}: {error.message}{_where(error.frames)}"
     if result.outcome == "timeout":
         hint = f". Likely fix: {hang_hint}" if hang_hint else ""
-        return (f"{what} did not return: {result.hang or 'it hung'}. Where each process waited: "
-                f"{describe_hang(result)}{hint}")
+        return (
+            f"{what} did not return: {result.hang or 'it hung'}. Where each process waited: "
+            f"{describe_hang(result)}{hint}"
+        )
     if result.outcome == "unsendable":
-        return (f"{what} returned a {result.unsendable_type}, not a plain value: "
-                f"convert it (e.g. list(...) or dict(...)) before returning")
+        return (
+            f"{what} returned a {result.unsendable_type}, not a plain value: "
+            f"convert it (e.g. list(...) or dict(...)) before returning"
+        )
     if result.outcome == "load_error" and error is not None:
         return f"importing {exercise.filename} failed: {error.type}: {error.message}{_where(error.frames)}"
-    return f"the process running {what} died before returning ({signal_words(result.exit_status)}){_stderr_tail(result)}"
+    return (
+        f"the process running {what} died before returning ({signal_words(result.exit_status)}){_stderr_tail(result)}"
+    )
 
 
 def _parameters(signature: str) -> list[str]:
@@ -193,18 +217,24 @@ def check_reported_pids(result: RunResult, pids: list[int], expected_distinct: i
         raise CheckFailed(
             f"{pids.count(result.main_pid)} task(s) ran in the calling process (pid {result.main_pid}), "
             "not in a child process: hand the work to the pool/processes instead of calling the function directly",
-            main_pid=result.main_pid)
+            main_pid=result.main_pid,
+        )
     forged = sorted({pid for pid in pids if pid not in seen_workers})
     if forged:
         raise CheckFailed(
             f"reported worker pids {', '.join(map(str, forged[:5]))} never existed as child processes of this run: "
-            "return os.getpid() from inside the worker", reported=sorted(set(pids)), observed=sorted(seen_workers))
+            "return os.getpid() from inside the worker",
+            reported=sorted(set(pids)),
+            observed=sorted(seen_workers),
+        )
     distinct = len(set(pids))
     if distinct < expected_distinct:
         raise CheckFailed(
             f"only {distinct} distinct worker process(es) ran the tasks; the call asked for {expected_distinct} "
-            "working at once: pass the worker count through to the pool", distinct=distinct,
-            expected=expected_distinct)
+            "working at once: pass the worker count through to the pool",
+            distinct=distinct,
+            expected=expected_distinct,
+        )
     return {"distinct_workers": distinct, "observed_workers": len(seen_workers)}
 
 
@@ -217,7 +247,8 @@ def check_nothing_left(result: RunResult, what: str) -> dict[str, Any]:
         raise CheckFailed(
             f"{len(result.left_running)} child process(es) were still running when {what} returned (pids {pids}): "
             "join them, or use the pool/executor in a `with` block so it shuts down",
-            left_running=[p.pid for p in result.left_running])
+            left_running=[p.pid for p in result.left_running],
+        )
     return {"workers_seen": len(result.workers())}
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from grader.checks.support import (Call, CheckFailed, Submission, check_nothing_left, check_uses, value_of)
+from grader.checks.support import Call, CheckFailed, Submission, check_nothing_left, check_uses, value_of
 from grader.sandbox.launcher import SleepSpec
 from grader.verdicts import overlap_samples
 
@@ -52,7 +52,8 @@ def test_real_exit_codes(submission: Submission) -> None:
     if codes != [1, 1]:
         raise CheckFailed(
             f"with delay=-1.0 both children crash (time.sleep(-1.0) raises), so run_both must return [1, 1]; "
-            f"it returned {codes!r}: return [p.exitcode for each process] after joining them")
+            f"it returned {codes!r}: return [p.exitcode for each process] after joining them"
+        )
 
 
 @pytest.mark.check("empty-list", "correctness", 1)
@@ -79,7 +80,8 @@ def test_two_child_processes(submission: Submission, evidence: dict[str, Any]) -
         raise CheckFailed(
             f"calc_square and calc_cube should each run in a child process of its own; their sleeps ran in {where} "
             f"(the grader saw {len(workers)} child process(es)): pass each function as the target of its own "
-            "multiprocessing.Process")
+            "multiprocessing.Process"
+        )
 
 
 @pytest.mark.check("started-together", "concurrency", 2)
@@ -93,7 +95,8 @@ def test_started_together(submission: Submission, evidence: dict[str, Any]) -> N
         raise CheckFailed(
             f"the two functions did not run at the same time: the call took {wall:.2f} s (together about "
             f"{SPAN:.1f} s, one after another {2 * SPAN:.1f} s) and the two processes overlapped {overlap:.2f} s: "
-            "start both processes before joining either")
+            "start both processes before joining either"
+        )
 
 
 @pytest.mark.check("children-exited", "cleanup", 1)
@@ -103,5 +106,8 @@ def test_children_exited(submission: Submission, evidence: dict[str, Any]) -> No
 
 @pytest.mark.check("uses-process", "api", 1)
 def test_uses_process(submission: Submission) -> None:
-    check_uses(submission.source(), ["Process", ".start", ".join"],
-               "create each process with multiprocessing.Process(target=..., args=...), then start() and join() it")
+    check_uses(
+        submission.source(),
+        ["Process", ".start", ".join"],
+        "create each process with multiprocessing.Process(target=..., args=...), then start() and join() it",
+    )

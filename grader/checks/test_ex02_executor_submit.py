@@ -6,8 +6,16 @@ from typing import Any
 
 import pytest
 
-from grader.checks.support import (MAGIC_DELAY, CheckFailed, Submission, check_nothing_left, check_reported_pids,
-                                   check_uses, rendezvous, value_of)
+from grader.checks.support import (
+    MAGIC_DELAY,
+    CheckFailed,
+    Submission,
+    check_nothing_left,
+    check_reported_pids,
+    check_uses,
+    rendezvous,
+    value_of,
+)
 
 EXERCISE = "ex02_executor_submit"
 NUMBERS = [9, 2, 7, 4, 11, 5, 3, 8]
@@ -25,7 +33,8 @@ def pair_run(submission: Submission) -> Any:
 
 def _pairs(value: Any, what: str) -> list[tuple[int, int]]:
     if not isinstance(value, (list, tuple)) or not all(
-            isinstance(v, tuple) and len(v) == 2 and all(isinstance(x, int) for x in v) for v in value):
+        isinstance(v, tuple) and len(v) == 2 and all(isinstance(x, int) for x in v) for v in value
+    ):
         raise CheckFailed(f"{what} should give (value, pid) tuples of two ints; got {str(value)[:200]}")
     return list(value)
 
@@ -44,8 +53,11 @@ def test_results_in_input_order(submission: Submission) -> None:
     got = [v for v, _ in _pairs(value, "submit_all")]
     wanted = [n * n for n in NUMBERS]
     if got != wanted:
-        hint = " (that is completion order: keep the futures in a list and call .result() on each in turn)" \
-            if sorted(got) == sorted(wanted) else ""
+        hint = (
+            " (that is completion order: keep the futures in a list and call .result() on each in turn)"
+            if sorted(got) == sorted(wanted)
+            else ""
+        )
         raise CheckFailed(f"submit_all({NUMBERS}) should give squares {wanted} in input order; got {got}{hint}")
 
 
@@ -75,12 +87,16 @@ def test_tasks_overlap(submission: Submission, evidence: dict[str, Any]) -> None
     busy = (result.returned_at or 0.0) - begin
     evidence.update(busy_s=round(busy, 3), one_after_another_s=round(serial, 3), workers=len(result.workers()))
     if len(ready) < WORKERS or (result.wall_s or 0.0) < longest:
-        raise CheckFailed(f"the tasks did not run in {WORKERS} worker processes (the grader saw {len(ready)} child "
-                          f"process(es) and the call took {result.wall_s or 0.0:.2f} s, less than one task's "
-                          f"{longest:.2f} s sleep): submit slow_square for every number to the executor")
+        raise CheckFailed(
+            f"the tasks did not run in {WORKERS} worker processes (the grader saw {len(ready)} child "
+            f"process(es) and the call took {result.wall_s or 0.0:.2f} s, less than one task's "
+            f"{longest:.2f} s sleep): submit slow_square for every number to the executor"
+        )
     if busy > 0.85 * serial:
-        raise CheckFailed(f"with {WORKERS} workers ready, the {len(NUMBERS)} tasks took {busy:.2f} s; one after "
-                          f"another they take {serial:.2f} s: submit every task before waiting for any result")
+        raise CheckFailed(
+            f"with {WORKERS} workers ready, the {len(NUMBERS)} tasks took {busy:.2f} s; one after "
+            f"another they take {serial:.2f} s: submit every task before waiting for any result"
+        )
 
 
 @pytest.mark.check("workers-gone", "cleanup", 1)
@@ -91,5 +107,8 @@ def test_workers_gone(submission: Submission, evidence: dict[str, Any]) -> None:
 
 @pytest.mark.check("uses-submit", "api", 1)
 def test_uses_submit(submission: Submission) -> None:
-    check_uses(submission.source(), ["ProcessPoolExecutor", ".submit"],
-               "create a ProcessPoolExecutor and hand it each task with executor.submit(function, *args)")
+    check_uses(
+        submission.source(),
+        ["ProcessPoolExecutor", ".submit"],
+        "create a ProcessPoolExecutor and hand it each task with executor.submit(function, *args)",
+    )

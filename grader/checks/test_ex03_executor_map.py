@@ -7,8 +7,20 @@ from typing import Any
 import pytest
 
 from grader.checks import speedup
-from grader.checks.support import (MAGIC_DELAY, Call, CheckFailed, Submission, SubmissionError, check_nothing_left,
-                                   check_reported_pids, check_uses, primes_below, rendezvous, skip, value_of)
+from grader.checks.support import (
+    MAGIC_DELAY,
+    Call,
+    CheckFailed,
+    Submission,
+    SubmissionError,
+    check_nothing_left,
+    check_reported_pids,
+    check_uses,
+    primes_below,
+    rendezvous,
+    skip,
+    value_of,
+)
 from grader.verdicts import Decision
 
 EXERCISE = "ex03_executor_map"
@@ -46,25 +58,31 @@ def test_map_squares_in_order(submission: Submission) -> None:
     value = value_of(squares_run(submission), "map_squares(...)", submission.exercise)
     got = [v[0] if isinstance(v, tuple) and v else v for v in value] if isinstance(value, list) else value
     if got != [n * n for n in NUMBERS] or not all(isinstance(v, tuple) and len(v) == 2 for v in value):
-        raise CheckFailed(f"map_squares({NUMBERS}) should give (n*n, pid) tuples in input order; got {str(value)[:200]}")
+        raise CheckFailed(
+            f"map_squares({NUMBERS}) should give (n*n, pid) tuples in input order; got {str(value)[:200]}"
+        )
 
 
 @pytest.mark.check("empty-inputs", "correctness", 1)
 def test_empty_inputs(submission: Submission) -> None:
     names = ("count_primes_parallel", "map_squares")
-    for name, result in zip(names, submission.calls(*(Call(name, ([],)) for name in names))):
+    for name, result in zip(names, submission.calls(*(Call(name, ([],)) for name in names)), strict=False):
         value = value_of(result, f"{name}([])", submission.exercise)
         if value != []:
             raise CheckFailed(f"{name}([]) should return []; it returned {value!r}")
 
 
 @pytest.mark.check("workers-did-the-work", "processes", 2)
-def test_workers_did_the_work(submission: Submission, primes: speedup.Measurement, start_method: str,
-                              evidence: dict[str, Any]) -> None:
+def test_workers_did_the_work(
+    submission: Submission, primes: speedup.Measurement, start_method: str, evidence: dict[str, Any]
+) -> None:
     parallel_value(primes, submission)
     spread = speedup.cpu_spread_of(primes, min(WORKERS, len(LIMITS)))
-    evidence.update(worker_cpu_s=round(spread.worker_cpu_s, 3), main_cpu_s=round(spread.main_cpu_s, 3),
-                    busy_workers=spread.busy_workers)
+    evidence.update(
+        worker_cpu_s=round(spread.worker_cpu_s, 3),
+        main_cpu_s=round(spread.main_cpu_s, 3),
+        busy_workers=spread.busy_workers,
+    )
     if not spread.ok:
         raise CheckFailed(f"{spread.reason}: let executor.map run count_primes_below in the worker processes")
 
@@ -88,9 +106,11 @@ def test_cpu_speedup(submission: Submission, primes: speedup.Measurement, eviden
     if verdict.decision is Decision.SKIP:
         skip(verdict.reason)
     if verdict.decision is not Decision.PASS:
-        raise CheckFailed(f"count_primes_parallel with {WORKERS} workers was not faster than counting one limit "
-                          f"after another: {verdict.reason}. Use ProcessPoolExecutor(max_workers).map so the limits "
-                          "are counted in separate processes at the same time")
+        raise CheckFailed(
+            f"count_primes_parallel with {WORKERS} workers was not faster than counting one limit "
+            f"after another: {verdict.reason}. Use ProcessPoolExecutor(max_workers).map so the limits "
+            "are counted in separate processes at the same time"
+        )
 
 
 @pytest.mark.check("workers-gone", "cleanup", 1)
@@ -102,5 +122,8 @@ def test_workers_gone(submission: Submission, primes: speedup.Measurement, evide
 
 @pytest.mark.check("uses-map", "api", 1)
 def test_uses_map(submission: Submission) -> None:
-    check_uses(submission.source(), ["ProcessPoolExecutor", ".map"],
-               "create a ProcessPoolExecutor and call executor.map(function, inputs)")
+    check_uses(
+        submission.source(),
+        ["ProcessPoolExecutor", ".map"],
+        "create a ProcessPoolExecutor and call executor.map(function, inputs)",
+    )

@@ -7,8 +7,16 @@ from typing import Any
 
 import pytest
 
-from grader.checks.support import (MAGIC_DELAY, CheckFailed, Submission, check_nothing_left, check_reported_pids,
-                                   check_uses, rendezvous, value_of)
+from grader.checks.support import (
+    MAGIC_DELAY,
+    CheckFailed,
+    Submission,
+    check_nothing_left,
+    check_reported_pids,
+    check_uses,
+    rendezvous,
+    value_of,
+)
 
 EXERCISE = "ex05_queue"
 NUMBERS = random.Random(5).sample(range(1, 1_000), 12)
@@ -35,20 +43,25 @@ def _judge(value: Any, numbers: list[int], what: str) -> None:
         if sorted(got) == wanted:
             raise CheckFailed(f"{what}: the results are right but not sorted by n: return sorted(results)")
         missing = len(set(wanted) - set(got))
-        raise CheckFailed(f"{what} should return {len(wanted)} (n, n*n, pid) tuples sorted by n; got {len(got)} "
-                          f"tuples, {missing} expected ones missing")
+        raise CheckFailed(
+            f"{what} should return {len(wanted)} (n, n*n, pid) tuples sorted by n; got {len(got)} "
+            f"tuples, {missing} expected ones missing"
+        )
 
 
 @pytest.mark.check("results", "correctness", 2)
 def test_results(submission: Submission) -> None:
-    _judge(value_of(small_run(submission), "process_all(...)", submission.exercise, HANG_HINT), NUMBERS,
-           "process_all")
+    _judge(value_of(small_run(submission), "process_all(...)", submission.exercise, HANG_HINT), NUMBERS, "process_all")
 
 
 @pytest.mark.check("empty-list", "correctness", 1)
 def test_empty_list(submission: Submission) -> None:
-    value = value_of(submission.call("process_all", [], WORKERS, timeout=20),
-                     "process_all([])", submission.exercise, "put one None per worker so every worker stops")
+    value = value_of(
+        submission.call("process_all", [], WORKERS, timeout=20),
+        "process_all([])",
+        submission.exercise,
+        "put one None per worker so every worker stops",
+    )
     if value != []:
         raise CheckFailed(f"process_all([]) should return []; it returned {value!r}")
 
@@ -57,12 +70,14 @@ def test_empty_list(submission: Submission) -> None:
 def test_square_worker(submission: Submission) -> None:
     numbers = [4, 1, 3]
     result = submission.driver("queue_worker", numbers, 0.0, timeout=20)
-    value = value_of(result, "square_worker(tasks, results)", submission.exercise,
-                     "stop the loop when the task is None")
+    value = value_of(
+        result, "square_worker(tasks, results)", submission.exercise, "stop the loop when the task is None"
+    )
     got = sorted((t[0], t[1]) for t in _triples(value, "square_worker"))
     if got != sorted((n, n * n) for n in numbers) or any(t[2] != result.main_pid for t in value):
-        raise CheckFailed(f"square_worker given tasks {numbers} then None should put (n, n*n, os.getpid()) for "
-                          f"each; it put {value!r}")
+        raise CheckFailed(
+            f"square_worker given tasks {numbers} then None should put (n, n*n, os.getpid()) for each; it put {value!r}"
+        )
 
 
 @pytest.mark.check("distinct-workers", "processes", 2)
@@ -87,5 +102,8 @@ def test_workers_gone(submission: Submission, evidence: dict[str, Any]) -> None:
 
 @pytest.mark.check("uses-queue", "api", 1)
 def test_uses_queue(submission: Submission) -> None:
-    check_uses(submission.source(), ["Queue", "Process"],
-               "make the task and result queues with multiprocessing.Queue() and start the workers as Processes")
+    check_uses(
+        submission.source(),
+        ["Queue", "Process"],
+        "make the task and result queues with multiprocessing.Queue() and start the workers as Processes",
+    )

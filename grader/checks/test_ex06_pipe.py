@@ -24,9 +24,13 @@ def _judge(value: Any, messages: list[str], what: str) -> None:
     if value != wanted:
         if not isinstance(value, list):
             raise CheckFailed(f"{what} should return a list of replies; got {type(value).__name__}")
-        wrong = next((i for i, (a, b) in enumerate(zip(value, wanted)) if a != b), min(len(value), len(wanted)))
-        raise CheckFailed(f"{what} should return the {len(wanted)} replies message.upper() in order; got "
-                          f"{len(value)} replies, first difference at index {wrong}")
+        wrong = next(
+            (i for i, (a, b) in enumerate(zip(value, wanted, strict=False)) if a != b), min(len(value), len(wanted))
+        )
+        raise CheckFailed(
+            f"{what} should return the {len(wanted)} replies message.upper() in order; got "
+            f"{len(value)} replies, first difference at index {wrong}"
+        )
 
 
 @pytest.mark.check("echo", "correctness", 2)
@@ -36,16 +40,24 @@ def test_echo(submission: Submission) -> None:
 
 @pytest.mark.check("empty-list", "correctness", 1)
 def test_empty_list(submission: Submission) -> None:
-    value = value_of(submission.call("echo_all", [], timeout=20), "echo_all([])", submission.exercise,
-                     "send None even when there are no messages, so the worker stops")
+    value = value_of(
+        submission.call("echo_all", [], timeout=20),
+        "echo_all([])",
+        submission.exercise,
+        "send None even when there are no messages, so the worker stops",
+    )
     if value != []:
         raise CheckFailed(f"echo_all([]) should return []; it returned {value!r}")
 
 
 @pytest.mark.check("echo-worker", "correctness", 1)
 def test_echo_worker(submission: Submission) -> None:
-    value = value_of(submission.driver("echo_worker", ["ab", "Cd"], timeout=20), "echo_worker(conn)",
-                     submission.exercise, "answer each message with conn.send(message.upper()) and stop at None")
+    value = value_of(
+        submission.driver("echo_worker", ["ab", "Cd"], timeout=20),
+        "echo_worker(conn)",
+        submission.exercise,
+        "answer each message with conn.send(message.upper()) and stop at None",
+    )
     if value != {"replies": ["AB", "CD"], "exitcode": 0}:
         raise CheckFailed(f"echo_worker should answer 'ab' and 'Cd' with 'AB' and 'CD' and stop at None; got {value!r}")
 
@@ -53,16 +65,22 @@ def test_echo_worker(submission: Submission) -> None:
 @pytest.mark.check("megabyte-messages", "safety", 2)
 def test_megabyte_messages(submission: Submission, evidence: dict[str, Any]) -> None:
     result = submission.call("echo_all", LARGE, timeout=20)
-    _judge(value_of(result, "echo_all of three 1 MB messages", submission.exercise, HANG_HINT), LARGE,
-           "echo_all of three 1 MB messages")
+    _judge(
+        value_of(result, "echo_all of three 1 MB messages", submission.exercise, HANG_HINT),
+        LARGE,
+        "echo_all of three 1 MB messages",
+    )
     evidence["wall_s"] = round(result.wall_s or 0.0, 3)
 
 
 @pytest.mark.check("many-messages", "safety", 1)
 def test_many_messages(submission: Submission, evidence: dict[str, Any]) -> None:
     result = submission.call("echo_all", MANY, timeout=20)
-    _judge(value_of(result, f"echo_all of {len(MANY)} messages", submission.exercise, HANG_HINT), MANY,
-           f"echo_all of {len(MANY)} messages")
+    _judge(
+        value_of(result, f"echo_all of {len(MANY)} messages", submission.exercise, HANG_HINT),
+        MANY,
+        f"echo_all of {len(MANY)} messages",
+    )
     evidence["wall_s"] = round(result.wall_s or 0.0, 3)
 
 
@@ -74,8 +92,10 @@ def test_child_process(submission: Submission, evidence: dict[str, Any]) -> None
     busy = [p for p in result.workers() if p.cpu_between(result.started_at, result.returned_at + 0.05) >= 0.02]
     evidence["child_processes"] = len(result.workers())
     if not busy:
-        raise CheckFailed("no child process answered the messages: start a multiprocessing.Process running "
-                          "echo_worker on one end of the Pipe")
+        raise CheckFailed(
+            "no child process answered the messages: start a multiprocessing.Process running "
+            "echo_worker on one end of the Pipe"
+        )
 
 
 @pytest.mark.check("child-gone", "cleanup", 1)

@@ -21,9 +21,11 @@ def lost_message(what: str, n_procs: int, times: int, got: Any) -> str:
     expected = n_procs * times
     if not isinstance(got, int):
         return f"{what} should return an int; it returned {got!r}"
-    return (f"expected {expected} after {n_procs} processes x {times} increments, got {got} "
-            f"(lost {expected - got} updates): `counter.value += 1` reads, adds and writes in three steps, "
-            f"and another process can write in between: {FIX}")
+    return (
+        f"expected {expected} after {n_procs} processes x {times} increments, got {got} "
+        f"(lost {expected - got} updates): `counter.value += 1` reads, adds and writes in three steps, "
+        f"and another process can write in between: {FIX}"
+    )
 
 
 @pytest.mark.check("no-lost-updates", "safety", 5)
@@ -33,8 +35,12 @@ def test_no_lost_updates(submission: Submission, evidence: dict[str, Any]) -> No
         got = value_of(result, f"parallel_count({n_procs}, {times})", submission.exercise)
         evidence[f"parallel_count({n_procs},{times})"] = got
         if got != n_procs * times:
-            raise CheckFailed(lost_message("parallel_count", n_procs, times, got),
-                              expected=n_procs * times, got=got, stressed=amplify is not None)
+            raise CheckFailed(
+                lost_message("parallel_count", n_procs, times, got),
+                expected=n_procs * times,
+                got=got,
+                stressed=amplify is not None,
+            )
 
 
 @pytest.mark.check("increment-exact", "safety", 3)
@@ -54,15 +60,16 @@ def test_side_by_side(submission: Submission, evidence: dict[str, Any]) -> None:
     overlap = overlap_samples([(p.first_seen, p.last_seen) for p in result.workers()])
     evidence["overlap_s"] = round(overlap, 3)
     if overlap < 0.4 * LIFETIME["child_pause"]:
-        raise CheckFailed("the counting processes never ran at the same time: start all of them first, then join "
-                          "them all (starting and joining one at a time is not a fix for the race)")
+        raise CheckFailed(
+            "the counting processes never ran at the same time: start all of them first, then join "
+            "them all (starting and joining one at a time is not a fix for the race)"
+        )
 
 
 @pytest.mark.check("children-exited", "cleanup", 1)
 def test_children_exited(submission: Submission, evidence: dict[str, Any]) -> None:
     n_procs, times = PLAIN
-    evidence.update(check_nothing_left(submission.call("parallel_count", n_procs, times, timeout=60),
-                                       "parallel_count"))
+    evidence.update(check_nothing_left(submission.call("parallel_count", n_procs, times, timeout=60), "parallel_count"))
 
 
 @pytest.mark.check("uses-get-lock", "api", 2)

@@ -17,20 +17,25 @@ def _judge(value: Any, size: int, n_procs: int) -> None:
     wanted = [i * i for i in range(size)]
     if value != wanted:
         shown = str(value)[:120]
-        raise CheckFailed(f"parallel_squares({size}, {n_procs}) should return [i*i for i in range({size})]; got {shown}")
+        raise CheckFailed(
+            f"parallel_squares({size}, {n_procs}) should return [i*i for i in range({size})]; got {shown}"
+        )
 
 
 @pytest.mark.check("squares", "correctness", 3)
 def test_squares(submission: Submission) -> None:
-    _judge(value_of(submission.call("parallel_squares", SIZE, PROCS), "parallel_squares(...)", submission.exercise),
-           SIZE, PROCS)
+    _judge(
+        value_of(submission.call("parallel_squares", SIZE, PROCS), "parallel_squares(...)", submission.exercise),
+        SIZE,
+        PROCS,
+    )
 
 
 @pytest.mark.check("uneven-and-small", "correctness", 2)
 def test_uneven_and_small(submission: Submission) -> None:
     cases = ((10, 3), (3, 4), (0, 2))
     results = submission.calls(*(Call("parallel_squares", case) for case in cases))
-    for (size, n_procs), result in zip(cases, results):
+    for (size, n_procs), result in zip(cases, results, strict=False):
         _judge(value_of(result, f"parallel_squares({size}, {n_procs})", submission.exercise), size, n_procs)
 
 
@@ -50,8 +55,10 @@ def test_one_process_per_chunk(submission: Submission, evidence: dict[str, Any])
         seen = len(result.workers())
         evidence[f"processes({size},{n_procs})"] = seen
         if seen != chunks:
-            raise CheckFailed(f"parallel_squares({size}, {n_procs}) has {chunks} non-empty chunks and should start "
-                              f"one process for each; the grader saw {seen} child process(es)")
+            raise CheckFailed(
+                f"parallel_squares({size}, {n_procs}) has {chunks} non-empty chunks and should start "
+                f"one process for each; the grader saw {seen} child process(es)"
+            )
 
 
 @pytest.mark.check("workers-gone", "cleanup", 1)
@@ -61,5 +68,8 @@ def test_workers_gone(submission: Submission, evidence: dict[str, Any]) -> None:
 
 @pytest.mark.check("uses-array", "api", 1)
 def test_uses_array(submission: Submission) -> None:
-    check_uses(submission.source(), ["Array", "Process"],
-               "share the results through multiprocessing.Array('q', size) written by the processes")
+    check_uses(
+        submission.source(),
+        ["Array", "Process"],
+        "share the results through multiprocessing.Array('q', size) written by the processes",
+    )

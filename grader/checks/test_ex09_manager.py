@@ -31,18 +31,20 @@ def _plain(value: Any, kind: type, what: str) -> Any:
 
 @pytest.mark.check("gather-squares", "correctness", 2)
 def test_gather_squares(submission: Submission) -> None:
-    value = _plain(value_of(gather_run(submission), "gather_squares(...)", submission.exercise), list,
-                   "gather_squares")
+    value = _plain(value_of(gather_run(submission), "gather_squares(...)", submission.exercise), list, "gather_squares")
     wanted = sorted(n * n for n in NUMBERS)
     if value != wanted:
-        raise CheckFailed(f"gather_squares of {len(NUMBERS)} numbers should return their squares sorted; got "
-                          f"{len(value)} values{' (not sorted)' if sorted(value) == wanted else ''}")
+        raise CheckFailed(
+            f"gather_squares of {len(NUMBERS)} numbers should return their squares sorted; got "
+            f"{len(value)} values{' (not sorted)' if sorted(value) == wanted else ''}"
+        )
 
 
 @pytest.mark.check("count-words", "correctness", 2)
 def test_count_words(submission: Submission) -> None:
-    value = _plain(value_of(submission.call("count_words", WORDS, 2), "count_words(...)", submission.exercise),
-                   dict, "count_words")
+    value = _plain(
+        value_of(submission.call("count_words", WORDS, 2), "count_words(...)", submission.exercise), dict, "count_words"
+    )
     if value != dict(Counter(WORDS)):
         raise CheckFailed(f"count_words should return {dict(Counter(WORDS))}; got {value}")
 
@@ -51,7 +53,7 @@ def test_count_words(submission: Submission) -> None:
 def test_empty_inputs(submission: Submission) -> None:
     cases = (("gather_squares", []), ("count_words", {}))
     results = submission.calls(*(Call(name, ([],)) for name, _ in cases))
-    for (name, empty), result in zip(cases, results):
+    for (name, empty), result in zip(cases, results, strict=False):
         value = value_of(result, f"{name}([])", submission.exercise)
         if value != empty:
             raise CheckFailed(f"{name}([]) should return {empty!r}; it returned {value!r}")
@@ -69,7 +71,9 @@ def test_count_words_exact(submission: Submission, evidence: dict[str, Any]) -> 
             f"with 2 processes counting {len(STRESS_WORDS)} words, counts came out wrong by {lost}: "
             "`d[w] = d.get(w, 0) + 1` reads and writes in two proxy calls and another process can write in between. "
             "Count each share locally (collections.Counter) and merge it under a manager.Lock(), or hold such a lock "
-            "around each read-modify-write", lost=lost)
+            "around each read-modify-write",
+            lost=lost,
+        )
 
 
 @pytest.mark.check("processes-did-it", "processes", 2)
@@ -79,8 +83,10 @@ def test_processes_did_it(submission: Submission, evidence: dict[str, Any]) -> N
     seen = len(result.workers())
     evidence["child_processes"] = seen
     if seen < PROCS + 1:
-        raise CheckFailed(f"gather_squares(..., n_procs={PROCS}) should start {PROCS} processes besides the "
-                          f"manager's server; the grader saw {seen} child process(es) in all")
+        raise CheckFailed(
+            f"gather_squares(..., n_procs={PROCS}) should start {PROCS} processes besides the "
+            f"manager's server; the grader saw {seen} child process(es) in all"
+        )
 
 
 @pytest.mark.check("manager-shut-down", "cleanup", 1)
@@ -91,5 +97,8 @@ def test_manager_shut_down(submission: Submission, evidence: dict[str, Any]) -> 
 
 @pytest.mark.check("uses-manager", "api", 1)
 def test_uses_manager(submission: Submission) -> None:
-    check_uses(submission.source(), ["Manager", ".list", ".dict"],
-               "create the shared containers with multiprocessing.Manager(): manager.list() and manager.dict()")
+    check_uses(
+        submission.source(),
+        ["Manager", ".list", ".dict"],
+        "create the shared containers with multiprocessing.Manager(): manager.list() and manager.dict()",
+    )

@@ -11,14 +11,29 @@ SCHEMA_VERSION = 1
 
 
 def _check(check: CheckOutcome) -> dict[str, Any]:
-    return {"id": check.id, "kind": check.kind.value, "status": check.status.value, "score": check.score,
-            "max_score": check.max_score, "message": check.message, "data": check.data}
+    return {
+        "id": check.id,
+        "kind": check.kind.value,
+        "status": check.status.value,
+        "score": check.score,
+        "max_score": check.max_score,
+        "message": check.message,
+        "data": check.data,
+    }
 
 
 def _exercise(exercise: ExerciseOutcome) -> dict[str, Any]:
-    return {"id": exercise.id, "title": exercise.title, "file": exercise.file, "score": exercise.score,
-            "max_score": exercise.max_score, "status": exercise.status.value, "error": exercise.error,
-            "duration_s": exercise.duration_s, "checks": [_check(c) for c in exercise.checks]}
+    return {
+        "id": exercise.id,
+        "title": exercise.title,
+        "file": exercise.file,
+        "score": exercise.score,
+        "max_score": exercise.max_score,
+        "status": exercise.status.value,
+        "error": exercise.error,
+        "duration_s": exercise.duration_s,
+        "checks": [_check(c) for c in exercise.checks],
+    }
 
 
 def to_dict(report: GradeReport) -> dict[str, Any]:
@@ -30,8 +45,13 @@ def to_dict(report: GradeReport) -> dict[str, Any]:
         "score": report.score,
         "max_score": report.max_score,
         "duration_s": report.duration_s,
-        "environment": {"python": env.python, "platform": env.platform, "usable_cpus": env.usable_cpus,
-                        "start_method": env.start_method, "start_methods": list(env.start_methods)},
+        "environment": {
+            "python": env.python,
+            "platform": env.platform,
+            "usable_cpus": env.usable_cpus,
+            "start_method": env.start_method,
+            "start_methods": list(env.start_methods),
+        },
         "exercises": [_exercise(e) for e in report.exercises],
     }
 

@@ -27,14 +27,21 @@ def first_problem(report: GradeReport) -> str | None:
 
 
 def _table(exercise: ExerciseOutcome, verbose: bool) -> Table:
-    title = Text.assemble((f"{exercise.id}", "bold"), f"  {exercise.title}  ",
-                          (_points(exercise.score, exercise.max_score), STYLE[exercise.status]))
+    title = Text.assemble(
+        (f"{exercise.id}", "bold"),
+        f"  {exercise.title}  ",
+        (_points(exercise.score, exercise.max_score), STYLE[exercise.status]),
+    )
     table = Table(title=title, title_justify="left", show_edge=False, expand=False)
     for column in ("check", "kind", "points", "status"):
         table.add_column(column)
     for check in exercise.checks:
-        table.add_row(check.id, check.kind.value, _points(check.score, check.max_score),
-                      Text(check.status.value, style=STYLE[check.status]))
+        table.add_row(
+            check.id,
+            check.kind.value,
+            _points(check.score, check.max_score),
+            Text(check.status.value, style=STYLE[check.status]),
+        )
     return table
 
 
@@ -44,8 +51,10 @@ def _notes(exercise: ExerciseOutcome, verbose: bool) -> list[Text]:
     for check in exercise.checks:
         if check.message and (check.status is not Status.PASSED or verbose):
             grouped.setdefault(check.message, []).append(check)
-    notes = [Text.assemble((f"  {', '.join(c.id for c in checks)}: ", STYLE[checks[0].status]), message)
-             for message, checks in grouped.items()]
+    notes = [
+        Text.assemble((f"  {', '.join(c.id for c in checks)}: ", STYLE[checks[0].status]), message)
+        for message, checks in grouped.items()
+    ]
     if verbose:
         for check in exercise.checks:
             if check.data:
@@ -55,10 +64,13 @@ def _notes(exercise: ExerciseOutcome, verbose: bool) -> list[Text]:
 
 
 def render(report: GradeReport, console: Console, verbose: bool = False, quiet: bool = False) -> None:
-    total = Text.assemble(("Total ", "bold"), (_points(report.score, report.max_score), "bold"),
-                          f"  ({sum(e.status is Status.PASSED for e in report.exercises)}/{len(report.exercises)} "
-                          f"exercises at full marks, {report.duration_s:.1f} s, start method "
-                          f"{report.environment.start_method})")
+    total = Text.assemble(
+        ("Total ", "bold"),
+        (_points(report.score, report.max_score), "bold"),
+        f"  ({sum(e.status is Status.PASSED for e in report.exercises)}/{len(report.exercises)} "
+        f"exercises at full marks, {report.duration_s:.1f} s, start method "
+        f"{report.environment.start_method})",
+    )
     if quiet:
         console.print(total)
         return
@@ -68,8 +80,11 @@ def render(report: GradeReport, console: Console, verbose: bool = False, quiet: 
         console.print()
     for exercise in report.exercises:
         if exercise.status is Status.ERROR:
-            console.print(Text.assemble((exercise.id, "bold"), f"  {exercise.title}  ",
-                                        (f"0/{exercise.max_score:g} error", "bold red")))
+            console.print(
+                Text.assemble(
+                    (exercise.id, "bold"), f"  {exercise.title}  ", (f"0/{exercise.max_score:g} error", "bold red")
+                )
+            )
             console.print(Text("  " + (exercise.error or ""), style="red"))
         else:
             console.print(_table(exercise, verbose))

@@ -9,6 +9,7 @@ session or were reparented to the grader, which makes itself their subreaper.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -34,6 +35,7 @@ HARNESS = BOOT_DIR / "_mpgrade_harness.py"
 OUTPUT_CAP = 256 * 1024
 STACK_WAIT_S = 0.4
 STALL_POLL_S = 0.25
+MIN_CHILD_LIFETIME_S = 0.05  # five observer samples: no child is too quick to be seen
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class RunRequest:
     start_method: str | None = None
     timeout: float = 30.0
     stall_s: float | None = 5.0
+    min_lifetime_s: float = MIN_CHILD_LIFETIME_S
     sleep: SleepSpec | None = None
     amplify: dict[str, float] | None = None
 
@@ -162,10 +165,16 @@ class _MessageReader(threading.Thread):
 def _environment(request: RunRequest, scratch: Path) -> dict[str, str]:
     config: dict[str, Any] = {"start_method": request.start_method, "stacks_dir": str(scratch / "stacks")}
     if request.sleep is not None:
-        config["sleep"] = {"magic": request.sleep.magic, "k": request.sleep.k, "timeout": request.sleep.timeout,
-                           "dir": str(scratch / "rendezvous"), "factors": request.sleep.factors}
+        config["sleep"] = {
+            "magic": request.sleep.magic,
+            "k": request.sleep.k,
+            "timeout": request.sleep.timeout,
+            "dir": str(scratch / "rendezvous"),
+            "factors": request.sleep.factors,
+        }
     if request.amplify:
         config["amplify"] = request.amplify
+    config["child_pause"] = max(request.min_lifetime_s, (request.amplify or {}).get("child_pause", 0.0))
     return {
         "PATH": os.environ.get("PATH", os.defpath),
         "HOME": str(scratch / "work"),
@@ -196,16 +205,23 @@ class Run:
         command = [sys.executable, "-B", "-X", "faulthandler", str(HARNESS), str(ctl_read), str(result_write)]
         try:
             self.proc = subprocess.Popen(
-                command, pass_fds=(ctl_read, result_write), stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self.scratch / "work",
-                env=_environment(self.request, self.scratch), start_new_session=True,
+                command,
+                pass_fds=(ctl_read, result_write),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=self.scratch / "work",
+                env=_environment(self.request, self.scratch),
+                start_new_session=True,
             )
         except OSError as error:
             raise SandboxError(f"cannot start the sandbox interpreter {sys.executable}: {error}") from error
         finally:
             os.close(ctl_read)
             os.close(result_write)
-        self.observer = TreeObserver(self.proc.pid, baseline_children=frozenset(subreaper.own_children()) - {self.proc.pid})
+        self.observer = TreeObserver(
+            self.proc.pid, baseline_children=frozenset(subreaper.own_children()) - {self.proc.pid}
+        )
         self.observer.start()
         self.out = _OutputReader(self.proc.stdout)
         self.err = _OutputReader(self.proc.stderr)
@@ -214,16 +230,23 @@ class Run:
             thread.start()
 
     def control(self, kind: str, **fields: Any) -> None:
-        try:
+        # If the harness is gone, writing fails; its absence is reported by the message stream.
+        with contextlib.suppress(OSError):
             os.write(self.ctl_write, wire.dump_message(kind, **fields))
-        except OSError:
-            pass  # the harness is gone; its absence is reported by the message stream
 
     def send_request(self) -> None:
-        calls = [{"target": c.target, "name": c.name, "args": wire.encode_value(list(c.args)),
-                  "kwargs": wire.encode_value(dict(c.kwargs))} for c in self.request.calls]
-        self.control(wire.REQUEST, module=self.request.module, directory=str(self.request.directory.resolve()),
-                     calls=calls)
+        calls = [
+            {
+                "target": c.target,
+                "name": c.name,
+                "args": wire.encode_value(list(c.args)),
+                "kwargs": wire.encode_value(dict(c.kwargs)),
+            }
+            for c in self.request.calls
+        ]
+        self.control(
+            wire.REQUEST, module=self.request.module, directory=str(self.request.directory.resolve()), calls=calls
+        )
 
     def next_message(self, deadline: float) -> tuple[str, float, dict[str, Any]]:
         """The next message as (kind, stamp, message); kind 'timeout' or 'crashed' when none came."""
@@ -279,10 +302,8 @@ class Run:
         """Ask every live process of the tree for its stacks (SIGUSR1), then parse them."""
         alive = self.observer.sample()
         for pid in alive:
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGUSR1)
-            except OSError:
-                pass
         time.sleep(STACK_WAIT_S)
         roles = {r.pid: r.role for r in self.observer.records()}
         stacks = []
@@ -309,10 +330,8 @@ class Run:
         """Let the harness leave (if it is still listening), kill what is left; returns the records."""
         self.control(wire.EXIT)
         if graceful:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=2.0)
-            except subprocess.TimeoutExpired:
-                pass
             self._let_helpers_finish()
         subreaper.kill_tree(self.proc.pid, self.observer)
         if self.proc.poll() is None:
@@ -334,9 +353,13 @@ class Run:
 
 
 def _error_info(message: dict[str, Any]) -> ErrorInfo:
-    return ErrorInfo(type=str(message.get("type", "?")), message=str(message.get("message", "")),
-                     frames=tuple(message.get("frames", ())), syntax=message.get("syntax"),
-                     phase=str(message.get("phase", "call")))
+    return ErrorInfo(
+        type=str(message.get("type", "?")),
+        message=str(message.get("message", "")),
+        frames=tuple(message.get("frames", ())),
+        syntax=message.get("syntax"),
+        phase=str(message.get("phase", "call")),
+    )
 
 
 @dataclass(frozen=True)
@@ -356,7 +379,8 @@ def _converse_all(sandbox: Run) -> tuple[_CallRecord, list[_CallRecord]]:
     records: list[_CallRecord] = []
     if load_kind != wire.LOADED:
         stacks = sandbox.dump_stacks() if load_kind == "timeout" else ()
-        return _CallRecord(load_kind, None, None, loaded, (), stacks), records
+        final = {**loaded, "limit_s": sandbox.request.timeout} if load_kind == "timeout" else loaded
+        return _CallRecord(load_kind, None, None, final, (), stacks), records
     if not sandbox.request.calls:
         return _CallRecord(load_kind, None, None, loaded, sandbox.leftovers(), ()), records
     for index, _ in enumerate(sandbox.request.calls):
@@ -394,28 +418,47 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
         sleepers = sandbox.sleepers()
     finally:
         sandbox.cleanup()
-    shared = {"functions": dict(load.final.get("functions", {})), "stdout": sandbox.out.output(),
-              "stderr": sandbox.err.output(), "main_pid": sandbox.proc.pid, "exit_status": sandbox.proc.returncode,
-              "duration_s": time.monotonic() - begun, "sleepers": sleepers}
+    base = RunResult(
+        outcome=load.outcome,
+        value=None,
+        error=_error_info(load.final) if load.outcome == wire.LOAD_ERROR else None,
+        functions=dict(load.final.get("functions", {})),
+        stdout=sandbox.out.output(),
+        stderr=sandbox.err.output(),
+        started_at=None,
+        returned_at=None,
+        main_pid=sandbox.proc.pid,
+        processes=processes,
+        left_running=load.left_running,
+        stacks=load.stacks,
+        exit_status=sandbox.proc.returncode,
+        duration_s=time.monotonic() - begun,
+        sleepers=sleepers,
+        hang=_hang_words(load.final) if load.outcome == "timeout" else None,
+    )
     if load.outcome != wire.LOADED or not request.calls:
-        error = _error_info(load.final) if load.outcome == wire.LOAD_ERROR else None
-        return (RunResult(outcome=load.outcome, value=None, error=error, started_at=None, returned_at=None,
-                          processes=processes, left_running=load.left_running, stacks=load.stacks, **shared),)
-    results = [_call_result(call, processes, shared) for call in calls]
+        return (base,)
+    results = [_call_result(base, call) for call in calls]
     if len(calls) < len(request.calls):
-        results.extend(run_all(replace(request, calls=request.calls[len(calls):])))
+        results.extend(run_all(replace(request, calls=request.calls[len(calls) :])))
     return tuple(results)
 
 
-def _call_result(call: _CallRecord, processes: tuple[ProcessRecord, ...], shared: dict[str, Any]) -> RunResult:
+def _call_result(base: RunResult, call: _CallRecord) -> RunResult:
+    """One call's result: the sandbox-wide facts of ``base`` with this call's own."""
     final = call.final
-    return RunResult(
-        outcome=call.outcome, value=wire.decode_value(final["value"]) if call.outcome == wire.RETURNED else None,
-        error=_error_info(final) if call.outcome == wire.RAISED else None, started_at=call.started_at,
-        returned_at=call.returned_at, processes=_window(processes, call.started_at, call.returned_at),
-        left_running=call.left_running, stacks=call.stacks,
+    return replace(
+        base,
+        outcome=call.outcome,
+        value=wire.decode_value(final["value"]) if call.outcome == wire.RETURNED else None,
+        error=_error_info(final) if call.outcome == wire.RAISED else None,
+        started_at=call.started_at,
+        returned_at=call.returned_at,
+        processes=_window(base.processes, call.started_at, call.returned_at),
+        left_running=call.left_running,
+        stacks=call.stacks,
         unsendable_type=final.get("type") if call.outcome == wire.UNSENDABLE else None,
-        hang=_hang_words(final) if call.outcome == "timeout" else None, **shared,
+        hang=_hang_words(final) if call.outcome == "timeout" else None,
     )
 
 

@@ -88,8 +88,13 @@ def read_stat(pid: int) -> _Stat | None:
         return None
     fields = raw[raw.rindex(")") + 2 :].split()
     exit_code = int(fields[49]) if len(fields) > 49 else None
-    return _Stat(state=fields[0], ppid=int(fields[1]), cpu_ticks=int(fields[11]) + int(fields[12]),
-                 start_ticks=int(fields[19]), exit_code=exit_code)
+    return _Stat(
+        state=fields[0],
+        ppid=int(fields[1]),
+        cpu_ticks=int(fields[11]) + int(fields[12]),
+        start_ticks=int(fields[19]),
+        exit_code=exit_code,
+    )
 
 
 def read_cmdline(pid: int) -> str:
@@ -209,9 +214,14 @@ class TreeObserver:
         by_pid = {record.pid: record for record in live}
         return tuple(
             ProcessRecord(
-                pid=record.pid, ppid=record.ppid, role=_role(record, by_pid, self.root),
-                cmdline=record.cmdline, first_seen=record.first_seen, last_seen=record.last_seen,
-                cpu_s=record.cpu_ticks / CLOCK_TICKS, exit_code=record.exit_code,
+                pid=record.pid,
+                ppid=record.ppid,
+                role=_role(record, by_pid, self.root),
+                cmdline=record.cmdline,
+                first_seen=record.first_seen,
+                last_seen=record.last_seen,
+                cpu_s=record.cpu_ticks / CLOCK_TICKS,
+                exit_code=record.exit_code,
                 samples=record.samples,
                 cpu_trace=tuple((stamp, ticks / CLOCK_TICKS) for stamp, ticks in record.trace),
             )

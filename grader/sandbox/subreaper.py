@@ -8,6 +8,7 @@ every process reparented to the grader since the run began, until none is left.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -43,28 +44,22 @@ def own_children() -> list[int]:
 
 def _reap(pids: list[int]) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
 
 
 def kill_tree(root: int, tree: _Tree) -> int:
     """SIGKILL every process of the tree until none is left; returns the sweeps used."""
-    try:
+    with contextlib.suppress(OSError):
         os.killpg(root, signal.SIGKILL)
-    except OSError:
-        pass
     for sweep in range(SWEEPS):
         live = [pid for pid in descendants(root, tree.orphans()) if _alive(pid)]
         if not live:
             _reap(list(tree.orphans()))
             return sweep
         for pid in live:
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         _reap(list(tree.orphans()))
         time.sleep(0.005)
     _reap(list(tree.orphans()))

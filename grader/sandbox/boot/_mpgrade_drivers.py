@@ -67,7 +67,8 @@ def echo_worker(module: Any, messages: list[str]) -> dict[str, Any]:
         child.join(10)
         raise ChildProcessError(
             f"echo_worker's process ended (exit code {child.exitcode}) after {len(replies)} replies, "
-            f"before answering {messages[len(replies)]!r}") from error
+            f"before answering {messages[len(replies)]!r}"
+        ) from error
     child.join(10)
     return {"replies": replies, "exitcode": child.exitcode}
 
@@ -75,8 +76,7 @@ def echo_worker(module: Any, messages: list[str]) -> dict[str, Any]:
 def parallel_increment(module: Any, n_procs: int, times: int) -> int:
     """``n_procs`` processes run the student's ``increment`` on one shared Value."""
     counter = multiprocessing.Value("i", 0)
-    procs = [multiprocessing.Process(target=module.increment, args=(counter, times))
-             for _ in range(n_procs)]
+    procs = [multiprocessing.Process(target=module.increment, args=(counter, times)) for _ in range(n_procs)]
     for proc in procs:
         proc.start()
     for proc in procs:

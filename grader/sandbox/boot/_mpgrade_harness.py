@@ -15,6 +15,7 @@ look at the process tree as it stood when the call returned; it leaves with ``os
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import os
@@ -35,17 +36,13 @@ class Channel:
 
     def close(self) -> None:
         for action in (self.ctl.close, lambda: os.close(self.result_fd)):
-            try:
+            with contextlib.suppress(OSError):
                 action()
-            except OSError:
-                pass
 
     def send(self, kind: str, **fields: Any) -> None:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 stream.flush()
-            except (OSError, ValueError):
-                pass
         data = wire.dump_message(kind, **fields)
         view = memoryview(data)
         while view:
@@ -64,8 +61,14 @@ def _student_frames(tb: Any, directory: str) -> list[dict[str, Any]]:
     for frame in traceback.extract_tb(tb):
         path = os.path.realpath(frame.filename)
         if path.startswith(directory + os.sep):
-            frames.append({"file": os.path.relpath(path, directory), "line": frame.lineno,
-                           "function": frame.name, "text": (frame.line or "").strip()})
+            frames.append(
+                {
+                    "file": os.path.relpath(path, directory),
+                    "line": frame.lineno,
+                    "function": frame.name,
+                    "text": (frame.line or "").strip(),
+                }
+            )
     return frames
 
 
@@ -79,7 +82,9 @@ def _describe(error: BaseException, directory: str) -> dict[str, Any]:
         path = os.path.realpath(error.filename or "")
         info["syntax"] = {
             "file": os.path.relpath(path, directory) if path.startswith(directory) else error.filename,
-            "line": error.lineno, "offset": error.offset, "text": (error.text or "").rstrip("\n"),
+            "line": error.lineno,
+            "offset": error.offset,
+            "text": (error.text or "").rstrip("\n"),
             "msg": error.msg,
         }
     return info
@@ -113,15 +118,21 @@ def _call(channel: Channel, call: dict[str, Any], module: Any, directory: str) -
     try:
         function, leading = _resolve(call, module)
     except LookupError:
-        channel.send(wire.RAISED, phase="lookup", type="LookupError",
-                     message=f"no function named {call['name']}", frames=[])
+        channel.send(
+            wire.RAISED, phase="lookup", type="LookupError", message=f"no function named {call['name']}", frames=[]
+        )
         return
     if call["target"] == "function":
         try:
             inspect.signature(function).bind(*args, **kwargs)
         except TypeError as error:
-            channel.send(wire.RAISED, phase="bind", type="TypeError",
-                         message=f"{call['name']}{inspect.signature(function)}: {error}", frames=[])
+            channel.send(
+                wire.RAISED,
+                phase="bind",
+                type="TypeError",
+                message=f"{call['name']}{inspect.signature(function)}: {error}",
+                frames=[],
+            )
             return
         except ValueError:
             pass
@@ -158,10 +169,8 @@ def main() -> None:
         else:
             channel.receive()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):
-            pass
     os._exit(0)
 
 

@@ -13,9 +13,10 @@ children re-run this file). Each piece is idempotent and optional:
   sleeps ``magic * factors[n]`` where ``n`` is the caller's argument of that name;
 - ``amplify``: short pauses inside shared-state reads (``Value.value``, Manager dict
   reads, Manager list appends) that widen race windows so a racy read-modify-write
-  loses updates on every run; ``child_pause`` keeps every child process alive a little
-  longer at its start, so that short-lived workers are seen by the outside observer
-  and their lifetimes show whether they ran side by side.
+  loses updates on every run;
+- ``child_pause``: every child process waits this long when it starts, so that even a
+  worker with almost nothing to do lives long enough for the outside observer to see
+  it, and lifetimes show whether processes ran side by side.
 """
 
 from __future__ import annotations
@@ -134,8 +135,8 @@ def _install() -> None:
         _install_sleep(config["sleep"])
     if config.get("amplify"):
         _install_amplifiers(config["amplify"])
-        if config["amplify"].get("child_pause"):
-            _install_child_pause(float(config["amplify"]["child_pause"]))
+    if config.get("child_pause"):
+        _install_child_pause(float(config["child_pause"]))
     time._mpgrade_installed = True  # type: ignore[attr-defined]
 
 

@@ -1,4 +1,5 @@
 """Deadlock: joins the workers before taking their results."""
+
 import os
 import time
 from multiprocessing import Process, Queue

@@ -1,4 +1,5 @@
 """Deadlock: sends every message before reading any reply."""
+
 from multiprocessing import Pipe, Process
 
 

@@ -1,4 +1,5 @@
 """Decoys: two idle sleeping children while the caller prints everything itself."""
+
 import time
 from multiprocessing import Process
 

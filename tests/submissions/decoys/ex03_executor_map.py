@@ -1,4 +1,5 @@
 """Decoys and a patched clock: the pool idles while the caller counts; time looks fast."""
+
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor

@@ -1,4 +1,5 @@
 """Decoys: a pool of idle workers while the caller does the counting."""
+
 from multiprocessing import Pool
 
 

@@ -1,4 +1,5 @@
 """Forged: computes in the caller and invents worker pids."""
+
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor

@@ -1,4 +1,5 @@
 """Forged: runs in the caller, reports the caller's pid plus an offset."""
+
 import os
 import time
 

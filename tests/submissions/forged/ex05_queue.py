@@ -1,4 +1,5 @@
 """Forged: results made up in the caller with plausible pids."""
+
 import os
 from multiprocessing import Process, Queue
 

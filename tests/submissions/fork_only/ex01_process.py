@@ -1,4 +1,5 @@
 """Fork only: lambdas as Process targets."""
+
 import time
 from multiprocessing import Process
 

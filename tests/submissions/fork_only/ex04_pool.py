@@ -1,4 +1,5 @@
 """Fork only: a nested function handed to Pool.map."""
+
 from multiprocessing import Pool
 
 

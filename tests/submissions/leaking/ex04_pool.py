@@ -1,4 +1,5 @@
 """Leaking: the pools are never closed."""
+
 from multiprocessing import Pool
 
 

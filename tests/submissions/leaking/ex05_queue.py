@@ -1,4 +1,5 @@
 """Leaking: no sentinels, so the workers wait for tasks forever; never joined."""
+
 import os
 import time
 from multiprocessing import Process, Queue

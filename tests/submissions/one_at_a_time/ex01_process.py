@@ -1,4 +1,5 @@
 """One at a time: each process joined before the next starts."""
+
 import time
 from multiprocessing import Process
 

@@ -1,4 +1,5 @@
 """One at a time: exact, because the processes never overlap (not a fix)."""
+
 from multiprocessing import Process, Value
 
 

@@ -1,4 +1,5 @@
 """Racy: d[w] = d.get(w, 0) + 1 from two processes without a lock."""
+
 from multiprocessing import Manager, Process
 
 

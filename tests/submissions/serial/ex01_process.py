@@ -1,4 +1,5 @@
 """Serial: right output, no processes."""
+
 import time
 
 

@@ -1,4 +1,5 @@
 """Serial: right values, no processes."""
+
 import os
 import time
 

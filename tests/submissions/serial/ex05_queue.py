@@ -1,4 +1,5 @@
 """Serial: the queue loop run in the caller."""
+
 import os
 import time
 from multiprocessing import Queue

@@ -1,4 +1,5 @@
 """Serial: the array filled by the caller."""
+
 from multiprocessing import Array
 
 

@@ -1,4 +1,5 @@
 """Serial: a manager, but no worker processes."""
+
 from collections import Counter
 from multiprocessing import Manager
 
