@@ -71,10 +71,11 @@ class Submission:
         amplify: dict[str, float] | None = None,
         fresh: bool = False,
         driver: bool = False,
+        barrier: int = 0,
         **kwargs: Any,
     ) -> RunResult:
         """Run one call in a fresh sandbox; identical calls share one run unless ``fresh``."""
-        key = (name, repr(args), repr(sorted(kwargs.items())), repr(sleep), repr(amplify), driver)
+        key = (name, repr(args), repr(sorted(kwargs.items())), repr(sleep), repr(amplify), driver, barrier)
         if not fresh and key in self._cache:
             return self._cache[key]
         request = RunRequest(
@@ -85,6 +86,7 @@ class Submission:
             timeout=timeout or self.default_timeout,
             sleep=sleep,
             amplify=amplify,
+            barrier=barrier,
         )
         result = run(request)
         if not fresh:

@@ -10,7 +10,7 @@ from grader.checks.support import CheckFailed, Submission, check_nothing_left, c
 from grader.verdicts import overlap_samples
 
 EXERCISE = "ex07_value"
-AMPLIFY = {"value_pause": 1e-5}
+AMPLIFY = {"value_pause": 1e-5}  # with a start barrier: the processes overlap whatever the start method
 STRESS = (2, 1_000)
 PLAIN = (4, 10_000)
 LIFETIME = {"child_pause": 0.25}
@@ -31,7 +31,8 @@ def lost_message(what: str, n_procs: int, times: int, got: Any) -> str:
 @pytest.mark.check("no-lost-updates", "safety", 5)
 def test_no_lost_updates(submission: Submission, evidence: dict[str, Any]) -> None:
     for (n_procs, times), amplify in ((STRESS, AMPLIFY), (PLAIN, None)):
-        result = submission.call("parallel_count", n_procs, times, amplify=amplify, timeout=60)
+        barrier = n_procs if amplify else 0
+        result = submission.call("parallel_count", n_procs, times, amplify=amplify, barrier=barrier, timeout=60)
         got = value_of(result, f"parallel_count({n_procs}, {times})", submission.exercise)
         evidence[f"parallel_count({n_procs},{times})"] = got
         if got != n_procs * times:
@@ -46,7 +47,7 @@ def test_no_lost_updates(submission: Submission, evidence: dict[str, Any]) -> No
 @pytest.mark.check("increment-exact", "safety", 3)
 def test_increment_exact(submission: Submission, evidence: dict[str, Any]) -> None:
     n_procs, times = STRESS
-    result = submission.driver("parallel_increment", n_procs, times, amplify=AMPLIFY, timeout=60)
+    result = submission.driver("parallel_increment", n_procs, times, amplify=AMPLIFY, barrier=n_procs, timeout=60)
     got = value_of(result, "increment(counter, times) in two processes", submission.exercise)
     evidence["got"] = got
     if got != n_procs * times:

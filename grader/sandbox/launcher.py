@@ -65,8 +65,9 @@ class RunRequest:
     calls: tuple[Call, ...] = ()
     start_method: str | None = None
     timeout: float = 30.0
-    stall_s: float | None = 5.0
+    stall_s: float | None = 3.0
     min_lifetime_s: float = MIN_CHILD_LIFETIME_S
+    barrier: int = 0  # worker processes start together, k at a time (race checks)
     sleep: SleepSpec | None = None
     amplify: dict[str, float] | None = None
 
@@ -175,6 +176,8 @@ def _environment(request: RunRequest, scratch: Path) -> dict[str, str]:
     if request.amplify:
         config["amplify"] = request.amplify
     config["child_pause"] = max(request.min_lifetime_s, (request.amplify or {}).get("child_pause", 0.0))
+    if request.barrier > 1:
+        config["barrier"] = {"k": request.barrier, "dir": str(scratch / "barrier"), "timeout": 5.0}
     return {
         "PATH": os.environ.get("PATH", os.defpath),
         "HOME": str(scratch / "work"),
@@ -195,7 +198,7 @@ class Run:
     def __init__(self, request: RunRequest) -> None:
         self.request = request
         self.scratch = Path(tempfile.mkdtemp(prefix="mpgrade-run-"))
-        for sub in ("work", "stacks", "rendezvous"):
+        for sub in ("work", "stacks", "rendezvous", "barrier"):
             (self.scratch / sub).mkdir()
 
     def launch(self) -> None:

@@ -16,7 +16,9 @@ children re-run this file). Each piece is idempotent and optional:
   loses updates on every run;
 - ``child_pause``: every child process waits this long when it starts, so that even a
   worker with almost nothing to do lives long enough for the outside observer to see
-  it, and lifetimes show whether processes ran side by side.
+  it, and lifetimes show whether processes ran side by side;
+- ``barrier``: worker processes wait at their start until ``k`` of them have started,
+  so that a race check's processes overlap however slowly they start (spawn).
 """
 
 from __future__ import annotations
@@ -113,13 +115,36 @@ def _install_amplifiers(spec: dict) -> None:
             )
 
 
+def _is_root() -> bool:
+    """The sandbox's first interpreter (the harness); every other one is a child."""
+    root = os.environ.setdefault(_ROOT_VAR, str(os.getpid()))
+    return root == str(os.getpid())
+
+
+def _is_helper() -> bool:
+    command = " ".join(getattr(sys, "orig_argv", []))
+    return "multiprocessing.resource_tracker" in command or "multiprocessing.forkserver" in command
+
+
+def _on_child_start(action) -> None:  # type: ignore[no-untyped-def]
+    """Run ``action`` first thing in every child: spawned ones now, forked ones after each fork."""
+    if not _is_root():
+        action()
+    os.register_at_fork(after_in_child=action)
+
+
 def _install_child_pause(pause: float) -> None:
-    root = os.environ.get(_ROOT_VAR)
-    if root is None:
-        os.environ[_ROOT_VAR] = str(os.getpid())
-    elif root != str(os.getpid()):
-        _real_sleep(pause)  # a spawned child, or a fork server
-    os.register_at_fork(after_in_child=lambda: _real_sleep(pause))
+    _on_child_start(lambda: _real_sleep(pause))
+
+
+def _install_barrier(spec: dict) -> None:
+    """Worker processes wait at their start until ``k`` of them have started."""
+
+    def wait() -> None:
+        if not _is_helper():
+            _rendezvous(spec["dir"], int(spec["k"]), float(spec["timeout"]))
+
+    _on_child_start(wait)
 
 
 def _install() -> None:
@@ -137,6 +162,8 @@ def _install() -> None:
         _install_amplifiers(config["amplify"])
     if config.get("child_pause"):
         _install_child_pause(float(config["child_pause"]))
+    if config.get("barrier"):
+        _install_barrier(config["barrier"])
     time._mpgrade_installed = True  # type: ignore[attr-defined]
 
 

@@ -1,0 +1,131 @@
+"""Verdict benchmark: grade the solutions and the flawed submissions again and again.
+
+Prints, per check kind, how many verdicts were right, how many were false passes (a
+check passed that must not), false fails (a check that must pass did not) and skips,
+then the grading time of each exercise of the reference solutions.
+
+    python benchmarks/verdicts.py --rounds 20
+    python benchmarks/verdicts.py --rounds 20 --busy 1     # with one busy-loop process running
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from grader import catalogue  # noqa: E402
+from grader.grade import grade  # noqa: E402
+from grader.model import GradeReport, Status  # noqa: E402
+
+SUBMISSIONS = ROOT / "tests" / "submissions"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    folder: Path
+    exercises: tuple[str, ...]
+    must_pass: dict[str, set[str]]  # exercise -> checks that must pass
+    must_not_pass: dict[str, set[str]]  # exercise -> checks that must not pass
+
+
+def solutions_case() -> Case:
+    ids = tuple(e.id for e in catalogue.EXERCISES)
+    return Case("solutions", ROOT / "solutions", ids, {}, {})
+
+
+def flawed_cases() -> list[Case]:
+    cases = []
+    for folder in sorted(p for p in SUBMISSIONS.iterdir() if (p / "expected.json").exists()):
+        expected = json.loads((folder / "expected.json").read_text())
+        must_pass = {ex: set(v.get("passed", [])) for ex, v in expected.items()}
+        must_not = {ex: set(v.get("not_passed", [])) | set(v.get("error", [])) for ex, v in expected.items()}
+        cases.append(Case(folder.name, folder, tuple(expected), must_pass, must_not))
+    return cases
+
+
+def tally(case: Case, report: GradeReport, table: dict[str, Counter[str]], misses: list[str]) -> None:
+    for exercise in report.exercises:
+        for check in exercise.checks:
+            if case.name == "solutions" or check.id in case.must_pass.get(exercise.id, set()):
+                expected = "pass"
+            elif check.id in case.must_not_pass.get(exercise.id, set()):
+                expected = "fail"
+            else:
+                continue
+            row = table[check.kind.value]
+            if check.status is Status.SKIPPED:
+                row["skipped"] += 1
+            elif (check.status is Status.PASSED) == (expected == "pass"):
+                row["right"] += 1
+            elif expected == "pass":
+                row["false fail"] += 1
+                misses.append(f"false fail: {case.name}/{exercise.id}/{check.id}: {check.message[:160]}")
+            else:
+                row["false pass"] += 1
+                misses.append(f"false pass: {case.name}/{exercise.id}/{check.id}: {check.data}")
+
+
+def busy_loops(count: int) -> list[subprocess.Popen[bytes]]:
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--busy", type=int, default=0, help="busy-loop processes to run meanwhile")
+    parser.add_argument("--start-method", default="forkserver")
+    parser.add_argument("--only", action="append", default=[], help="case names to run (default: all)")
+    args = parser.parse_args()
+    cases = [solutions_case(), *flawed_cases()]
+    if args.only:
+        cases = [c for c in cases if c.name in args.only]
+    table: dict[str, Counter[str]] = defaultdict(Counter)
+    misses: list[str] = []
+    timings: dict[str, list[float]] = defaultdict(list)
+    loops = busy_loops(args.busy)
+    begun = time.monotonic()
+    try:
+        for round_no in range(1, args.rounds + 1):
+            for case in cases:
+                exercises = catalogue.resolve(list(case.exercises))
+                report, _ = grade(case.folder, exercises, (args.start_method,), 30.0, case.name)
+                tally(case, report, table, misses)
+                if case.name == "solutions":
+                    for exercise in report.exercises:
+                        timings[exercise.id].append(exercise.duration_s)
+            print(f"round {round_no}/{args.rounds} done at {time.monotonic() - begun:.0f} s", flush=True)
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+    print(
+        f"\n{args.rounds} rounds, {args.busy} busy loop(s), start method {args.start_method}, "
+        f"{time.monotonic() - begun:.0f} s"
+    )
+    print(f"{'kind':<12} {'right':>6} {'false pass':>11} {'false fail':>11} {'skipped':>8}")
+    for kind in sorted(table):
+        row = table[kind]
+        print(f"{kind:<12} {row['right']:>6} {row['false pass']:>11} {row['false fail']:>11} {row['skipped']:>8}")
+    if timings:
+        print("\ngrading time of the reference solutions per exercise (s): median / max")
+        for exercise, values in timings.items():
+            print(f"  {exercise:<22} {statistics.median(values):6.2f} / {max(values):6.2f}")
+        totals = [sum(v[i] for v in timings.values()) for i in range(len(next(iter(timings.values()))))]
+        print(f"  {'all nine':<22} {statistics.median(totals):6.2f} / {max(totals):6.2f}")
+    for miss in misses:
+        print(miss)
+
+
+if __name__ == "__main__":
+    main()

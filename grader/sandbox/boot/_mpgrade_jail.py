@@ -1,0 +1,83 @@
+"""The jail: applies a sandbox's limits to itself, then becomes the harness.
+
+Standard library only. Started as ``python -I _mpgrade_jail.py SPEC_JSON -- COMMAND...``
+by the grader. In this order it joins the run's cgroups, enters new namespaces (PID and
+network; a user namespace when not root), sets resource limits, drops to an
+unprivileged user, and executes COMMAND. With a PID namespace it forks first: the child
+is process 1 of the namespace and runs COMMAND, and this process waits for it and exits
+with its status, so that nothing in the sandbox can see or signal a process outside it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import sys
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+
+
+def _unshare(flags: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(flags) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"unshare: {os.strerror(error)}")
+
+
+def _map_user(uid: int, gid: int) -> None:
+    with open("/proc/self/setgroups", "w") as handle:
+        handle.write("deny")
+    with open("/proc/self/uid_map", "w") as handle:
+        handle.write(f"{uid} {uid} 1")
+    with open("/proc/self/gid_map", "w") as handle:
+        handle.write(f"{gid} {gid} 1")
+
+
+def _apply(spec: dict) -> bool:
+    """Everything but the exec; returns whether a PID namespace was entered."""
+    for path in spec.get("cgroup_procs", []):
+        with open(path, "w") as handle:
+            handle.write(str(os.getpid()))
+    flags = 0
+    if spec.get("netns"):
+        flags |= CLONE_NEWNET
+    if spec.get("pidns"):
+        flags |= CLONE_NEWPID
+    if flags and spec.get("userns"):
+        uid, gid = os.getuid(), os.getgid()
+        _unshare(flags | CLONE_NEWUSER)
+        _map_user(uid, gid)
+    elif flags:
+        _unshare(flags)
+    for name, value in spec.get("rlimits", {}).items():
+        resource.setrlimit(getattr(resource, name), (value, value))
+    if spec.get("uid") is not None:
+        os.setgroups([])
+        os.setgid(int(spec["gid"]))
+        os.setuid(int(spec["uid"]))
+    return bool(flags & CLONE_NEWPID)
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1])
+    command = sys.argv[sys.argv.index("--") + 1 :]
+    try:
+        in_pid_namespace = _apply(spec)
+    except OSError as error:
+        sys.stderr.write(f"mpgrade jail: {error}\n")
+        os._exit(125)
+    if in_pid_namespace:
+        child = os.fork()
+        if child:
+            _, status = os.waitpid(child, 0)
+            os._exit(os.waitstatus_to_exitcode(status) & 0xFF if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+    os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    main()
