@@ -9,29 +9,19 @@ from pathlib import Path
 from rich.console import Console
 
 from grader import __version__, catalogue
+from grader.config import POSITIVE_INT, Settings, limits_from, read_pyproject
 from grader.environment import START_METHODS, available_start_methods, default_start_method
 from grader.errors import GraderError, UsageError
 from grader.grade import grade
 from grader.reporters import json_report, terminal
 from grader.reporters.files import write_atomically
+from grader.sandbox.isolation import Isolation, probe
 
 EXIT_PASSED, EXIT_FAILED, EXIT_FAULT = 0, 1, 2
+DEFAULT_TIMEOUT_S = 60.0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mpgrade",
-        description="Grade multiprocessing exercises: run them in sandboxes, observe the processes "
-        "from outside, and score each check.",
-    )
-    parser.add_argument("--version", action="version", version=f"mpgrade {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    grade_cmd = commands.add_parser(
-        "grade",
-        help="grade a submission directory",
-        description="Grade the exercises found in PATH. Exit status: 0 every graded exercise passed, "
-        "1 any failed or errored, 2 usage error or a fault of the grader.",
-    )
+def _add_grade_options(grade_cmd: argparse.ArgumentParser) -> None:
     grade_cmd.add_argument(
         "path", nargs="?", default="exercises", help="directory holding exNN_topic.py files (default: exercises)"
     )
@@ -54,12 +44,44 @@ def build_parser() -> argparse.ArgumentParser:
     grade_cmd.add_argument(
         "--timeout",
         type=float,
-        default=30.0,
+        default=None,
         metavar="S",
-        help="seconds one run of the submission may take unless a check sets its own (default 30)",
+        help=f"seconds one run may take unless a check sets its own (default {DEFAULT_TIMEOUT_S:g})",
     )
     grade_cmd.add_argument("-v", "--verbose", action="store_true", help="also show each check's figures")
     grade_cmd.add_argument("-q", "--quiet", action="store_true", help="print only the total")
+    limits = grade_cmd.add_argument_group(
+        "sandbox limits",
+        "Defaults below, or [tool.mpgrade] in ./pyproject.toml (same names with underscores); the command line wins.",
+    )
+    limits.add_argument("--max-processes", type=int, metavar="N", help="processes one run may have at once (256)")
+    limits.add_argument("--max-memory-mb", type=int, metavar="MB", help="memory of one run, all processes (2048)")
+    limits.add_argument("--cpu-seconds", type=int, metavar="S", help="CPU seconds each process may use (120)")
+    limits.add_argument("--max-file-mb", type=int, metavar="MB", help="largest file a run may write (64)")
+    limits.add_argument("--max-open-files", type=int, metavar="N", help="open files per process (256)")
+    limits.add_argument(
+        "--no-root-layers",
+        action="store_true",
+        help="do not use the layers that need root (cgroup, unprivileged user), as on a laptop",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mpgrade",
+        description="Grade multiprocessing exercises: run them in sandboxes, observe the "
+        "processes from outside, and score each check.",
+    )
+    parser.add_argument("--version", action="version", version=f"mpgrade {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_grade_options(
+        commands.add_parser(
+            "grade",
+            help="grade a submission directory",
+            description="Grade the exercises found in PATH. Exit status: 0 every graded exercise passed, "
+            "1 any failed or errored, 2 usage error or a fault of the grader.",
+        )
+    )
     commands.add_parser("list", help="list the exercises and their points")
     return parser
 
@@ -71,20 +93,35 @@ def _start_methods(choice: str | None) -> tuple[str, ...]:
     if choice == "all":
         return available
     if choice not in available:
-        raise UsageError(
-            f"start method {choice!r} is not available on this platform; choose from {', '.join(available)}"
-        )
+        raise UsageError(f"start method {choice!r} is not available here; choose from {', '.join(available)} or all")
     return (choice,)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """Defaults, overridden by ./pyproject.toml [tool.mpgrade], overridden by the command line."""
+    table = read_pyproject(Path("pyproject.toml"))
+    in_file = "in pyproject.toml [tool.mpgrade]"
+    values: dict[str, tuple[object, str]] = {key: (value, in_file) for key, value in table.items()}
+    for name in POSITIVE_INT:
+        given = getattr(args, name)
+        if given is not None:
+            values[name] = (given, f"from --{name.replace('_', '-')}")
+    limits = limits_from(values)
+    timeout = args.timeout if args.timeout is not None else table.get("timeout", DEFAULT_TIMEOUT_S)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        source = "--timeout" if args.timeout is not None else f"timeout {in_file}"
+        raise UsageError(f"{source} must be a positive number of seconds, got {timeout!r}")
+    method = args.start_method or table.get("start_method")
+    root_layers = not args.no_root_layers and bool(table.get("root_layers", True))
+    return Settings(_start_methods(method), float(timeout), Isolation(limits, probe(root_layers, limits)))
 
 
 def _grade(args: argparse.Namespace, console: Console) -> int:
     directory = Path(args.path)
     if not directory.is_dir():
         raise UsageError(f"{args.path} is not a directory: give the folder that holds your exNN_*.py files")
-    if args.timeout <= 0:
-        raise UsageError(f"--timeout must be positive, got {args.timeout}")
     exercises = catalogue.resolve(args.exercise)
-    report, rows = grade(directory, exercises, _start_methods(args.start_method), args.timeout, args.path)
+    report, rows = grade(directory, exercises, _settings(args), args.path)
     if args.json:
         write_atomically(args.json, json_report.render(report))
     terminal.render(report, console, verbose=args.verbose, quiet=args.quiet)

@@ -6,9 +6,11 @@ import multiprocessing
 import os
 import platform
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from grader.model import Environment
+from grader.sandbox.isolation import Isolation
 
 START_METHODS = ("fork", "spawn", "forkserver")
 
@@ -50,7 +52,13 @@ def default_start_method() -> str:
     return "forkserver" if "forkserver" in available_start_methods() else "spawn"
 
 
-def describe(start_methods: tuple[str, ...]) -> Environment:
+def describe(start_methods: tuple[str, ...], isolation: Isolation | None = None) -> Environment:
+    layers = dict(isolation.layers.report()) if isolation else {}
+    limits = asdict(isolation.limits) if isolation else {}
     return Environment(
-        python=platform.python_version(), platform=sys.platform, usable_cpus=usable_cpus(), start_methods=start_methods
+        isolation={**layers, "limits": limits},
+        python=platform.python_version(),
+        platform=sys.platform,
+        usable_cpus=usable_cpus(),
+        start_methods=start_methods,
     )

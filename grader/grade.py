@@ -7,6 +7,7 @@ from pathlib import Path
 
 from grader import __version__
 from grader.catalogue import Exercise
+from grader.config import Settings
 from grader.environment import describe
 from grader.jsonreport import RawCheck
 from grader.model import ExerciseOutcome, GradeReport
@@ -17,7 +18,7 @@ from grader.suite import run_checks
 
 
 def grade(
-    directory: Path, exercises: tuple[Exercise, ...], start_methods: tuple[str, ...], timeout: float, shown_as: str
+    directory: Path, exercises: tuple[Exercise, ...], settings: Settings, shown_as: str
 ) -> tuple[GradeReport, list[RawCheck]]:
     """Grade ``exercises`` of the submission in ``directory``; also returns the raw rows."""
     begun = time.monotonic()
@@ -26,20 +27,20 @@ def grade(
     ready: list[Exercise] = []
     loading: dict[str, float] = {}
     for exercise in exercises:
-        check = preflight(directory, exercise)
+        check = preflight(directory, exercise, settings.isolation)
         loading[exercise.id] = check.duration_s
         if check.error is not None:
             outcomes[exercise.id] = error_outcome(exercise, check.error, check.duration_s)
         else:
             ready.append(exercise)
-    rows = run_checks(directory, tuple(ready), start_methods, timeout) if ready else []
+    rows = run_checks(directory, tuple(ready), settings) if ready else []
     for exercise in ready:
         mine = [row for row in rows if row.exercise == exercise.id]
         outcomes[exercise.id] = exercise_outcome(exercise, mine, loading[exercise.id])
     report = GradeReport(
         tool_version=__version__,
         submission=shown_as,
-        environment=describe(start_methods),
+        environment=describe(settings.start_methods, settings.isolation),
         exercises=tuple(outcomes[e.id] for e in exercises),
         duration_s=round(time.monotonic() - begun, 3),
     )

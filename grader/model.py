@@ -59,6 +59,7 @@ class Environment:
     platform: str
     usable_cpus: int
     start_methods: tuple[str, ...]
+    isolation: dict[str, Any] = field(default_factory=dict)
 
     @property
     def start_method(self) -> str:

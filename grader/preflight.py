@@ -7,6 +7,7 @@ from pathlib import Path
 
 from grader.catalogue import Exercise
 from grader.checks.support import signal_words
+from grader.sandbox.isolation import Isolation
 from grader.sandbox.launcher import RunRequest, RunResult, run
 
 IMPORT_TIMEOUT_S = 20.0
@@ -68,9 +69,9 @@ def _import_problem(result: RunResult, exercise: Exercise) -> str | None:
     return f"importing {name} ended the interpreter ({signal_words(result.exit_status)})"
 
 
-def preflight(directory: Path, exercise: Exercise) -> Preflight:
+def preflight(directory: Path, exercise: Exercise, isolation: Isolation | None = None) -> Preflight:
     problem = _file_problem(directory, exercise)
     if problem is not None:
         return Preflight(problem, 0.0)
-    result = run(RunRequest(module=exercise.id, directory=directory, timeout=IMPORT_TIMEOUT_S))
+    result = run(RunRequest(module=exercise.id, directory=directory, timeout=IMPORT_TIMEOUT_S, isolation=isolation))
     return Preflight(_import_problem(result, exercise), result.duration_s)

@@ -15,15 +15,14 @@ import tempfile
 from pathlib import Path
 
 from grader.catalogue import CHECKS_DIR, Exercise
+from grader.config import Settings
 from grader.errors import CheckRunError
 from grader.jsonreport import RawCheck, read_report
 
 SUITE_TIMEOUT_S = 1800
 
 
-def pytest_command(
-    directory: Path, exercises: tuple[Exercise, ...], start_methods: tuple[str, ...], timeout: float, report: Path
-) -> list[str]:
+def pytest_command(directory: Path, exercises: tuple[Exercise, ...], settings: Settings, report: Path) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -47,20 +46,20 @@ def pytest_command(
         "--mpgrade-submission",
         str(directory.resolve()),
         "--mpgrade-start-methods",
-        ",".join(start_methods),
+        ",".join(settings.start_methods),
         "--mpgrade-timeout",
-        str(timeout),
+        str(settings.timeout),
+        "--mpgrade-isolation",
+        settings.isolation.to_json(),
         *[str(exercise.check_file) for exercise in exercises],
     ]
 
 
-def run_checks(
-    directory: Path, exercises: tuple[Exercise, ...], start_methods: tuple[str, ...], timeout: float
-) -> list[RawCheck]:
+def run_checks(directory: Path, exercises: tuple[Exercise, ...], settings: Settings) -> list[RawCheck]:
     """Run the checks of ``exercises``; raises CheckRunError if the suite itself broke."""
     with tempfile.TemporaryDirectory(prefix="mpgrade-suite-") as scratch:
         report = Path(scratch) / "report.json"
-        command = pytest_command(directory, exercises, start_methods, timeout, report)
+        command = pytest_command(directory, exercises, settings, report)
         env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
         package_root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +17,18 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 
+# Every sandbox of this test session keeps its scratch files under this directory, whose
+# path the sandbox's processes carry in their environment: the leak check looks for it,
+# so that other gradings running on the same machine are not mistaken for leaks.
+SESSION_TMP = tempfile.mkdtemp(prefix="mpgrade-tests-")
+os.chmod(SESSION_TMP, 0o755)
+os.environ["TMPDIR"] = SESSION_TMP
+tempfile.tempdir = None
+
 
 def sandbox_pids() -> set[int]:
-    """Processes anywhere on the machine that belong to an mpgrade sandbox."""
+    """Processes on the machine that belong to a sandbox of this test session."""
+    marker = SESSION_TMP.encode()
     found = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -27,7 +37,7 @@ def sandbox_pids() -> set[int]:
             environ = Path(f"/proc/{entry}/environ").read_bytes()
         except OSError:
             continue
-        if b"MPGRADE_SANDBOX=" in environ:
+        if b"MPGRADE_SANDBOX=" in environ and marker in environ:
             found.add(int(entry))
     return found
 

@@ -13,7 +13,7 @@ def test_usage_errors_exit_2_with_a_reason(tmp_path: Path) -> None:
     code, _, _, err = run_cli("grade", str(tmp_path), "-e", "ex42")
     assert code == 2 and "unknown exercise 'ex42'" in err
     code, _, _, err = run_cli("grade", str(tmp_path), "--timeout", "0")
-    assert code == 2 and "--timeout must be positive" in err
+    assert code == 2 and "--timeout must be a positive number of seconds" in err
 
 
 def test_list_names_every_exercise() -> None:

@@ -31,7 +31,7 @@ def sample_report() -> GradeReport:
     ex01 = ExerciseOutcome(
         "ex01_process", "Start", 0.0, 10.0, Status.ERROR, "file not found", 0.0, (), "ex01_process.py"
     )
-    env = Environment("3.11.7", "linux", 2, ("forkserver",))
+    env = Environment("3.11.7", "linux", 2, ("forkserver",), {"pidns": True, "limits": {"max_processes": 256}})
     return GradeReport("0.1.0", "exercises", env, (ex01, ex07, ex03), 3.5)
 
 
@@ -46,6 +46,7 @@ def test_json_report_has_the_contract_fields() -> None:
         "usable_cpus": 2,
         "start_method": "forkserver",
         "start_methods": ["forkserver"],
+        "isolation": {"pidns": True, "limits": {"max_processes": 256}},
     }
     ex07 = data["exercises"][1]
     assert {"id", "score", "max_score", "status", "error", "duration_s", "checks"} <= set(ex07)

@@ -16,6 +16,7 @@ from grader.catalogue import BY_ID
 from grader.checks.support import CheckFailed, Submission, SubmissionError
 from grader.model import Kind
 from grader.sandbox import subreaper
+from grader.sandbox.isolation import Isolation
 
 EVIDENCE = pytest.StashKey[dict[str, Any]]()
 
@@ -25,6 +26,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mpgrade-submission", required=True, help="directory holding the submission's files")
     group.addoption("--mpgrade-start-methods", default="forkserver", help="comma-separated start methods")
     group.addoption("--mpgrade-timeout", type=float, default=30.0, help="default seconds for one run")
+    group.addoption("--mpgrade-isolation", default="", help="the sandbox's layers and limits (JSON)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,7 +52,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def submission(request: pytest.FixtureRequest, start_method: str) -> Submission:
     exercise = BY_ID[request.module.EXERCISE]
     directory = Path(request.config.getoption("--mpgrade-submission"))
-    return Submission(exercise, directory, start_method, request.config.getoption("--mpgrade-timeout"))
+    isolation_json = request.config.getoption("--mpgrade-isolation")
+    isolation = Isolation.from_json(isolation_json) if isolation_json else None
+    timeout = request.config.getoption("--mpgrade-timeout")
+    return Submission(exercise, directory, start_method, timeout, isolation)
 
 
 @pytest.fixture

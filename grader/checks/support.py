@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from grader.catalogue import Exercise
+from grader.sandbox.isolation import Isolation
 from grader.sandbox.launcher import Call, RunRequest, RunResult, SleepSpec, run, run_all
 
 MAGIC_DELAY = 0.1231
@@ -52,6 +53,7 @@ class Submission:
     directory: Path
     start_method: str
     default_timeout: float = 30.0
+    isolation: Isolation | None = None
     _cache: dict[Any, RunResult] = field(default_factory=dict)
     _batches: dict[Any, tuple[RunResult, ...]] = field(default_factory=dict)
 
@@ -87,6 +89,7 @@ class Submission:
             sleep=sleep,
             amplify=amplify,
             barrier=barrier,
+            isolation=self.isolation,
         )
         result = run(request)
         if not fresh:
@@ -106,6 +109,7 @@ class Submission:
                 calls=calls,
                 start_method=self.start_method,
                 timeout=timeout or self.default_timeout,
+                isolation=self.isolation,
             )
             self._batches[key] = run_all(request)
         return self._batches[key]
@@ -214,12 +218,13 @@ def value_of(result: RunResult, what: str, exercise: Exercise, hang_hint: str = 
 
 def check_reported_pids(result: RunResult, pids: list[int], expected_distinct: int) -> dict[str, Any]:
     """Reported worker pids must be processes the grader saw, other than the caller."""
-    seen_workers = {p.pid for p in result.workers()}
-    if result.main_pid in pids:
+    seen_workers = result.worker_own_pids()
+    main = result.main_own_pid
+    if main in pids:
         raise CheckFailed(
-            f"{pids.count(result.main_pid)} task(s) ran in the calling process (pid {result.main_pid}), "
+            f"{pids.count(main)} task(s) ran in the calling process (pid {main}), "
             "not in a child process: hand the work to the pool/processes instead of calling the function directly",
-            main_pid=result.main_pid,
+            main_pid=main,
         )
     forged = sorted({pid for pid in pids if pid not in seen_workers})
     if forged:

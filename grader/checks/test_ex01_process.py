@@ -72,11 +72,13 @@ def _sleepers(result: Any) -> list[Any]:
 def test_two_child_processes(submission: Submission, evidence: dict[str, Any]) -> None:
     result = main_run(submission)
     value_of(result, "run_both(...)", submission.exercise)
-    workers = {p.pid for p in result.workers()}
+    workers = result.worker_own_pids()
     sleepers = set(result.sleepers)
     evidence.update(child_processes=len(workers), sleeping_children=len(sleepers & workers))
-    if result.main_pid in sleepers or len(sleepers & workers) < 2:
-        where = "the calling process" if result.main_pid in sleepers else f"{len(sleepers & workers)} child process(es)"
+    if result.main_own_pid in sleepers or len(sleepers & workers) < 2:
+        where = (
+            "the calling process" if result.main_own_pid in sleepers else f"{len(sleepers & workers)} child process(es)"
+        )
         raise CheckFailed(
             f"calc_square and calc_cube should each run in a child process of its own; their sleeps ran in {where} "
             f"(the grader saw {len(workers)} child process(es)): pass each function as the target of its own "

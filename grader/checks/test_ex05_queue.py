@@ -74,7 +74,7 @@ def test_square_worker(submission: Submission) -> None:
         result, "square_worker(tasks, results)", submission.exercise, "stop the loop when the task is None"
     )
     got = sorted((t[0], t[1]) for t in _triples(value, "square_worker"))
-    if got != sorted((n, n * n) for n in numbers) or any(t[2] != result.main_pid for t in value):
+    if got != sorted((n, n * n) for n in numbers) or any(t[2] != result.main_own_pid for t in value):
         raise CheckFailed(
             f"square_worker given tasks {numbers} then None should put (n, n*n, os.getpid()) for each; it put {value!r}"
         )

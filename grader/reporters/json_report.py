@@ -51,6 +51,7 @@ def to_dict(report: GradeReport) -> dict[str, Any]:
             "usable_cpus": env.usable_cpus,
             "start_method": env.start_method,
             "start_methods": list(env.start_methods),
+            "isolation": env.isolation,
         },
         "exercises": [_exercise(e) for e in report.exercises],
     }

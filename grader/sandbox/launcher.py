@@ -27,6 +27,7 @@ from typing import Any
 from grader.errors import SandboxError
 from grader.sandbox import shm, subreaper
 from grader.sandbox.boot import _mpgrade_wire as wire
+from grader.sandbox.isolation import Isolation, Plan, boot_copy, copy_submission, hand_over, plan
 from grader.sandbox.observer import ProcessRecord, TreeObserver, read_stat
 from grader.sandbox.stacks import ProcessStack, parse_dump
 
@@ -68,6 +69,7 @@ class RunRequest:
     stall_s: float | None = 3.0
     min_lifetime_s: float = MIN_CHILD_LIFETIME_S
     barrier: int = 0  # worker processes start together, k at a time (race checks)
+    isolation: Isolation | None = None  # None: a plain interpreter (no jail)
     sleep: SleepSpec | None = None
     amplify: dict[str, float] | None = None
 
@@ -110,6 +112,8 @@ class RunResult:
     unsendable_type: str | None = None
     hang: str | None = None  # why a 'timeout' was declared, in words
     sleepers: tuple[int, ...] = ()  # pids that called time.sleep(magic) (instrumentation, cross-checked)
+    main_own_pid: int = 0  # the caller's pid as the submission sees it (1 inside a PID namespace)
+    oom_kills: int = 0  # processes the memory cap killed
 
     @property
     def wall_s(self) -> float | None:
@@ -120,6 +124,10 @@ class RunResult:
 
     def workers(self) -> tuple[ProcessRecord, ...]:
         return tuple(p for p in self.processes if p.role == "worker")
+
+    def worker_own_pids(self) -> set[int]:
+        """Worker pids as the submission sees them (what ``os.getpid()`` returned in each)."""
+        return {p.own_pid for p in self.workers()}
 
 
 class _OutputReader(threading.Thread):
@@ -163,7 +171,7 @@ class _MessageReader(threading.Thread):
             self.file.close()
 
 
-def _environment(request: RunRequest, scratch: Path) -> dict[str, str]:
+def _environment(request: RunRequest, scratch: Path, boot: Path, directory: Path) -> dict[str, str]:
     config: dict[str, Any] = {"start_method": request.start_method, "stacks_dir": str(scratch / "stacks")}
     if request.sleep is not None:
         config["sleep"] = {
@@ -184,7 +192,7 @@ def _environment(request: RunRequest, scratch: Path) -> dict[str, str]:
         "TMPDIR": str(scratch / "work"),
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
-        "PYTHONPATH": os.pathsep.join([str(BOOT_DIR), str(request.directory.resolve())]),
+        "PYTHONPATH": os.pathsep.join([str(boot), str(directory)]),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
         "PYTHONIOENCODING": "utf-8",
@@ -200,12 +208,29 @@ class Run:
         self.scratch = Path(tempfile.mkdtemp(prefix="mpgrade-run-"))
         for sub in ("work", "stacks", "rendezvous", "barrier"):
             (self.scratch / sub).mkdir()
+        self.plan: Plan | None = None
+        self.directory = request.directory.resolve()
+        self.boot = BOOT_DIR
+        if request.isolation is not None:
+            self.directory = self.scratch / "submission"
+            copy_submission(request.directory, self.directory)
+            self.boot = boot_copy()
+            if request.isolation.layers.uid:
+                self.scratch.chmod(0o755)
+                hand_over(self.scratch, request.isolation.layers.uid)
 
     def launch(self) -> None:
         self.shm_before = shm.entries()
+        self.oom_kills = 0
         ctl_read, self.ctl_write = os.pipe()
         result_read, result_write = os.pipe()
-        command = [sys.executable, "-B", "-X", "faulthandler", str(HARNESS), str(ctl_read), str(result_write)]
+        python = sys.executable
+        prefix: tuple[str, ...] = ()
+        if self.request.isolation is not None:
+            self.plan = plan(self.request.isolation)
+            prefix, python = self.plan.prefix, self.plan.python
+        harness = self.boot / HARNESS.name
+        command = [*prefix, python, "-B", "-X", "faulthandler", str(harness), str(ctl_read), str(result_write)]
         try:
             self.proc = subprocess.Popen(
                 command,
@@ -214,7 +239,7 @@ class Run:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 cwd=self.scratch / "work",
-                env=_environment(self.request, self.scratch),
+                env=_environment(self.request, self.scratch, self.boot, self.directory),
                 start_new_session=True,
             )
         except OSError as error:
@@ -223,7 +248,9 @@ class Run:
             os.close(ctl_read)
             os.close(result_write)
         self.observer = TreeObserver(
-            self.proc.pid, baseline_children=frozenset(subreaper.own_children()) - {self.proc.pid}
+            self.proc.pid,
+            jailed=bool(self.plan and self.plan.pidns),
+            baseline_children=frozenset(subreaper.own_children()) - {self.proc.pid},
         )
         self.observer.start()
         self.out = _OutputReader(self.proc.stdout)
@@ -247,9 +274,7 @@ class Run:
             }
             for c in self.request.calls
         ]
-        self.control(
-            wire.REQUEST, module=self.request.module, directory=str(self.request.directory.resolve()), calls=calls
-        )
+        self.control(wire.REQUEST, module=self.request.module, directory=str(self.directory), calls=calls)
 
     def next_message(self, deadline: float) -> tuple[str, float, dict[str, Any]]:
         """The next message as (kind, stamp, message); kind 'timeout' or 'crashed' when none came."""
@@ -317,7 +342,7 @@ class Run:
             except OSError:
                 continue
             if dump.strip():
-                stacks.append(parse_dump(pid, roles.get(pid, "worker"), dump, self.request.directory))
+                stacks.append(parse_dump(pid, roles.get(pid, "worker"), dump, self.directory))
         return tuple(stacks)
 
     def _let_helpers_finish(self, limit_s: float = 1.0) -> None:
@@ -336,11 +361,18 @@ class Run:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=2.0)
             self._let_helpers_finish()
+        group = self.plan.cgroup if self.plan else None
+        if group is not None:
+            group.kill()
         subreaper.kill_tree(self.proc.pid, self.observer)
+        if group is not None:
+            self.oom_kills = group.oom_kills()
+            group.remove()
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        self.shm_released = shm.release(self.shm_before)
+        private = self.request.isolation is not None and self.request.isolation.layers.private_shm
+        self.shm_released = [] if private else shm.release(self.shm_before)
         os.close(self.ctl_write)
         records = self.observer.stop()
         for thread in (self.out, self.err, self.messages):
@@ -402,7 +434,7 @@ def _window(records: tuple[ProcessRecord, ...], start: float | None, end: float 
     if start is None:
         return records
     stop = (end if end is not None else float("inf")) + 0.05
-    return tuple(r for r in records if r.first_seen <= stop and r.last_seen >= start or r.role == "main")
+    return tuple(r for r in records if r.first_seen <= stop and r.last_seen >= start or r.role in ("main", "jail"))
 
 
 def run_all(request: RunRequest) -> tuple[RunResult, ...]:
@@ -421,6 +453,7 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
         sleepers = sandbox.sleepers()
     finally:
         sandbox.cleanup()
+    main = next((p for p in processes if p.role == "main"), None)
     base = RunResult(
         outcome=load.outcome,
         value=None,
@@ -430,7 +463,9 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
         stderr=sandbox.err.output(),
         started_at=None,
         returned_at=None,
-        main_pid=sandbox.proc.pid,
+        main_pid=main.pid if main else sandbox.proc.pid,
+        main_own_pid=main.own_pid if main else sandbox.proc.pid,
+        oom_kills=sandbox.oom_kills,
         processes=processes,
         left_running=load.left_running,
         stacks=load.stacks,

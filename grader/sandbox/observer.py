@@ -23,7 +23,7 @@ class ProcessRecord:
 
     pid: int
     ppid: int
-    role: str  # "main", "worker" or "helper" (resource tracker, fork server)
+    role: str  # "main", "worker", "helper" (resource tracker, fork server) or "jail"
     cmdline: str
     first_seen: float
     last_seen: float
@@ -31,6 +31,12 @@ class ProcessRecord:
     exit_code: int | None
     samples: int
     cpu_trace: tuple[tuple[float, float], ...] = ()
+    ns_pid: int = 0  # the pid the process sees itself as (inside a PID namespace), 0 if unknown
+
+    @property
+    def own_pid(self) -> int:
+        """The pid as the submission's code sees it (``os.getpid()`` inside the sandbox)."""
+        return self.ns_pid or self.pid
 
     def cpu_between(self, start: float, end: float) -> float:
         """CPU seconds this process used between two instants of the grader's clock."""
@@ -61,6 +67,7 @@ class _Live:
     samples: int = 0
     zombie: bool = False
     trace: list[tuple[float, int]] = field(default_factory=list)
+    ns_pid: int = 0
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,18 @@ def read_cmdline(pid: int) -> str:
     return raw.replace(b"\0", b" ").decode(errors="replace").strip()
 
 
+def read_ns_pid(pid: int) -> int:
+    """The innermost pid of ``pid`` (the last field of ``NSpid`` in its status), 0 if unknown."""
+    try:
+        status = _read(f"/proc/{pid}/status").decode(errors="replace")
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("NSpid:"):
+            return int(line.split()[-1])
+    return 0
+
+
 def children_of(pid: int) -> list[int]:
     """Direct children of every thread of ``pid``."""
     found: list[int] = []
@@ -147,6 +166,7 @@ class TreeObserver:
 
     root: int
     interval: float = 0.01
+    jailed: bool = False  # the root is the jail, and its child the harness (PID namespace)
     baseline_children: frozenset[int] = frozenset()
     _records: dict[tuple[int, int], _Live] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -177,7 +197,9 @@ class TreeObserver:
             with self._lock:
                 record = self._records.get((pid, stat.start_ticks))
                 if record is None:
-                    record = _Live(pid, stat.ppid, stat.start_ticks, read_cmdline(pid), now, now)
+                    record = _Live(
+                        pid, stat.ppid, stat.start_ticks, read_cmdline(pid), now, now, ns_pid=read_ns_pid(pid)
+                    )
                     self._records[(pid, stat.start_ticks)] = record
                 elif record.samples < 4 and not record.zombie:
                     record.cmdline = read_cmdline(pid) or record.cmdline
@@ -216,7 +238,7 @@ class TreeObserver:
             ProcessRecord(
                 pid=record.pid,
                 ppid=record.ppid,
-                role=_role(record, by_pid, self.root),
+                role=_role(record, by_pid, self.root, self.jailed),
                 cmdline=record.cmdline,
                 first_seen=record.first_seen,
                 last_seen=record.last_seen,
@@ -224,13 +246,16 @@ class TreeObserver:
                 exit_code=record.exit_code,
                 samples=record.samples,
                 cpu_trace=tuple((stamp, ticks / CLOCK_TICKS) for stamp, ticks in record.trace),
+                ns_pid=record.ns_pid,
             )
             for record in sorted(live, key=lambda r: r.first_seen)
         )
 
 
-def _role(record: _Live, by_pid: dict[int, _Live], root: int) -> str:
+def _role(record: _Live, by_pid: dict[int, _Live], root: int, jailed: bool) -> str:
     if record.pid == root:
+        return "jail" if jailed else "main"
+    if jailed and record.ppid == root:
         return "main"
     if "multiprocessing.resource_tracker" in record.cmdline:
         return "helper"
