@@ -27,7 +27,7 @@ def grade(
     ready: list[Exercise] = []
     loading: dict[str, float] = {}
     for exercise in exercises:
-        check = preflight(directory, exercise, settings.isolation)
+        check = preflight(directory, exercise, settings.isolation, settings.timeout)
         loading[exercise.id] = check.duration_s
         if check.error is not None:
             outcomes[exercise.id] = error_outcome(exercise, check.error, check.duration_s)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.catalogue import Exercise
-from grader.checks.support import signal_words
+from grader.checks.support import limit_notes, signal_words
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.launcher import RunRequest, RunResult, run
 
@@ -36,7 +36,7 @@ def _file_problem(directory: Path, exercise: Exercise) -> str | None:
     return None
 
 
-def _import_problem(result: RunResult, exercise: Exercise) -> str | None:
+def _import_problem(result: RunResult, exercise: Exercise, limit: float) -> str | None:
     name = exercise.filename
     if result.outcome == "loaded":
         if result.workers():
@@ -63,15 +63,19 @@ def _import_problem(result: RunResult, exercise: Exercise) -> str | None:
         return f"importing {name} raised {error.type}: {error.message}{where}"
     if result.outcome == "timeout":
         return (
-            f"importing {name} did not finish within {IMPORT_TIMEOUT_S:.0f} s: is there a loop or a blocking "
+            f"importing {name} did not finish within {limit:g} s: is there a loop or a blocking "
             "call at module level? Put it inside a function"
         )
     return f"importing {name} ended the interpreter ({signal_words(result.exit_status)})"
 
 
-def preflight(directory: Path, exercise: Exercise, isolation: Isolation | None = None) -> Preflight:
+def preflight(
+    directory: Path, exercise: Exercise, isolation: Isolation | None = None, timeout: float = IMPORT_TIMEOUT_S
+) -> Preflight:
     problem = _file_problem(directory, exercise)
     if problem is not None:
         return Preflight(problem, 0.0)
-    result = run(RunRequest(module=exercise.id, directory=directory, timeout=IMPORT_TIMEOUT_S, isolation=isolation))
-    return Preflight(_import_problem(result, exercise), result.duration_s)
+    limit = min(timeout, IMPORT_TIMEOUT_S)
+    result = run(RunRequest(module=exercise.id, directory=directory, timeout=limit, isolation=isolation))
+    problem = _import_problem(result, exercise, limit)
+    return Preflight(problem + limit_notes(result) if problem else None, result.duration_s)

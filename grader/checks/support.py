@@ -128,6 +128,8 @@ def signal_words(status: int | None) -> str:
             "SIGKILL": " (killed from outside: a memory limit, or the grader's timeout)",
             "SIGSEGV": " (a segmentation fault)",
             "SIGABRT": " (the interpreter aborted)",
+            "SIGXCPU": " (the CPU time limit per process)",
+            "SIGXFSZ": " (a file grew past the file size limit)",
         }.get(name, "")
         return f"killed by {name}{hint}"
     return f"EXIT({status})"
@@ -151,8 +153,39 @@ def describe_hang(result: RunResult) -> str:
     return "; ".join(parts) if parts else "no process could report where it waited"
 
 
+LIMIT_ERRORS = {
+    "[Errno 27]": " (a file reached the sandbox's file size limit)",
+    "[Errno 24]": " (the sandbox's limit on open files was reached)",
+    "[Errno 11] Resource temporarily unavailable": " (no more processes may be started: the process limit)",
+    "MemoryError": " (the sandbox's memory limit was reached)",
+}
+
+
+def limit_notes(result: RunResult) -> str:
+    """What the sandbox's limits did to this run, in words ('' when nothing)."""
+    notes = []
+    limits = result.limits
+    if result.oom_kills:
+        cap = f" of {limits.max_memory_mb} MiB" if limits else ""
+        notes.append(f"the memory limit{cap} was reached and {result.oom_kills} process(es) were killed (SIGKILL)")
+    if result.process_cap_hits:
+        cap = f" of {limits.max_processes}" if limits else ""
+        notes.append(f"the process limit{cap} was reached: {result.process_cap_hits} fork(s) were refused")
+    for name, output in (("stdout", result.stdout), ("stderr", result.stderr)):
+        if output.dropped_bytes:
+            notes.append(
+                f"{name} was cut after {len(output.text.encode()) // 1024} KiB "
+                f"({output.dropped_bytes} more bytes dropped)"
+            )
+    return f" [{'; '.join(notes)}]" if notes else ""
+
+
 def explain(result: RunResult, what: str, exercise: Exercise, hang_hint: str = "") -> str:
     """A student-facing sentence for a run that did not return a value."""
+    return _explain(result, what, exercise, hang_hint) + limit_notes(result)
+
+
+def _explain(result: RunResult, what: str, exercise: Exercise, hang_hint: str = "") -> str:
     error = result.error
     if result.outcome == "raised" and error is not None:
         if error.phase == "lookup":
@@ -169,13 +202,16 @@ def explain(result: RunResult, what: str, exercise: Exercise, hang_hint: str = "
             return mismatch
         if error.type == "ChildProcessError":
             return f"{error.message}{_stderr_tail(result)}"
-        return f"{what} raised {error.type}: {error.message}{_where(error.frames)}"
+        hint = next((words for marker, words in LIMIT_ERRORS.items() if marker in f"{error.type}{error.message}"), "")
+        return f"{what} raised {error.type}: {error.message}{_where(error.frames)}{hint}"
     if result.outcome == "timeout":
         hint = f". Likely fix: {hang_hint}" if hang_hint else ""
         return (
             f"{what} did not return: {result.hang or 'it hung'}. Where each process waited: "
             f"{describe_hang(result)}{hint}"
         )
+    if result.outcome == "unsendable" and (result.unsendable_type or "").startswith("value of"):
+        return f"{what} returned a {result.unsendable_type}"
     if result.outcome == "unsendable":
         return (
             f"{what} returned a {result.unsendable_type}, not a plain value: "
@@ -213,6 +249,9 @@ def value_of(result: RunResult, what: str, exercise: Exercise, hang_hint: str = 
     """The returned value, or a SubmissionError that explains why there is none."""
     if result.outcome != "returned":
         raise SubmissionError(explain(result, what, exercise, hang_hint), outcome=result.outcome)
+    if result.oom_kills or result.process_cap_hits:
+        notes = limit_notes(result).strip(" []")
+        raise SubmissionError(f"{what} returned, but {notes}", outcome="limit")
     return result.value
 
 

@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from grader.checks.support import Call, CheckFailed, Submission, check_nothing_left, check_uses, value_of
+from grader.checks.support import (
+    Call,
+    CheckFailed,
+    Submission,
+    check_nothing_left,
+    check_uses,
+    limit_notes,
+    value_of,
+)
 from grader.sandbox.launcher import SleepSpec
 from grader.verdicts import overlap_samples
 
@@ -34,7 +42,10 @@ def test_prints_both_tables(submission: Submission, evidence: dict[str, Any]) ->
     for name, wanted in (("calc_square", squares), ("calc_cube", cubes)):
         got = [line for line in lines if line in wanted]
         if got != wanted:
-            raise CheckFailed(f"{name} should print {wanted} in that order; the output had {got}", stdout=lines[:20])
+            raise CheckFailed(
+                f"{name} should print {wanted} in that order; the output had {got[:8]}{limit_notes(result)}",
+                stdout=lines[:20],
+            )
     if codes != [0, 0]:
         raise CheckFailed(f"run_both should return the exit codes [0, 0] when both succeed; it returned {codes!r}")
     evidence["lines"] = len(lines)

@@ -53,6 +53,10 @@ class Cgroup:
             return _field(self.dirs[0] / "memory.events", "oom_kill")
         return _field(self.dirs[1] / "memory.oom_control", "oom_kill")
 
+    def process_cap_hits(self) -> int:
+        """How many times a fork failed because the process cap was reached."""
+        return _field(self.dirs[0] / "pids.events", "max")
+
     def remove(self) -> None:
         for directory in self.dirs:
             for _ in range(50):

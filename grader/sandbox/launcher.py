@@ -27,7 +27,7 @@ from typing import Any
 from grader.errors import SandboxError
 from grader.sandbox import shm, subreaper
 from grader.sandbox.boot import _mpgrade_wire as wire
-from grader.sandbox.isolation import Isolation, Plan, boot_copy, copy_submission, hand_over, plan
+from grader.sandbox.isolation import Isolation, Limits, Plan, boot_copy, copy_submission, hand_over, plan
 from grader.sandbox.observer import ProcessRecord, TreeObserver, read_stat
 from grader.sandbox.stacks import ProcessStack, parse_dump
 
@@ -114,6 +114,8 @@ class RunResult:
     sleepers: tuple[int, ...] = ()  # pids that called time.sleep(magic) (instrumentation, cross-checked)
     main_own_pid: int = 0  # the caller's pid as the submission sees it (1 inside a PID namespace)
     oom_kills: int = 0  # processes the memory cap killed
+    process_cap_hits: int = 0  # forks refused by the process cap
+    limits: Limits | None = None  # the limits the run had (None: no jail)
 
     @property
     def wall_s(self) -> float | None:
@@ -222,6 +224,7 @@ class Run:
     def launch(self) -> None:
         self.shm_before = shm.entries()
         self.oom_kills = 0
+        self.cap_hits = 0
         ctl_read, self.ctl_write = os.pipe()
         result_read, result_write = os.pipe()
         python = sys.executable
@@ -328,21 +331,21 @@ class Run:
 
     def dump_stacks(self) -> tuple[ProcessStack, ...]:
         """Ask every live process of the tree for its stacks (SIGUSR1), then parse them."""
-        alive = self.observer.sample()
-        for pid in alive:
+        alive = set(self.observer.sample())
+        records = [r for r in self.observer.records() if r.pid in alive and r.role != "jail"]
+        for record in records:
             with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGUSR1)
+                os.kill(record.pid, signal.SIGUSR1)
         time.sleep(STACK_WAIT_S)
-        roles = {r.pid: r.role for r in self.observer.records()}
         stacks = []
-        for pid in alive:
-            path = self.scratch / "stacks" / f"{pid}.txt"
+        for record in records:
+            path = self.scratch / "stacks" / f"{record.own_pid}.txt"  # named by the pid it sees itself as
             try:
                 dump = path.read_text(errors="replace")
             except OSError:
                 continue
             if dump.strip():
-                stacks.append(parse_dump(pid, roles.get(pid, "worker"), dump, self.directory))
+                stacks.append(parse_dump(record.pid, record.role, dump, self.directory))
         return tuple(stacks)
 
     def _let_helpers_finish(self, limit_s: float = 1.0) -> None:
@@ -367,6 +370,7 @@ class Run:
         subreaper.kill_tree(self.proc.pid, self.observer)
         if group is not None:
             self.oom_kills = group.oom_kills()
+            self.cap_hits = group.process_cap_hits()
             group.remove()
         if self.proc.poll() is None:
             self.proc.kill()
@@ -466,6 +470,8 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
         main_pid=main.pid if main else sandbox.proc.pid,
         main_own_pid=main.own_pid if main else sandbox.proc.pid,
         oom_kills=sandbox.oom_kills,
+        process_cap_hits=sandbox.cap_hits,
+        limits=request.isolation.limits if request.isolation else None,
         processes=processes,
         left_running=load.left_running,
         stacks=load.stacks,

@@ -147,6 +147,14 @@ def _call(channel: Channel, call: dict[str, Any], module: Any, directory: str) -
     except wire.UnsendableValue as error:
         channel.send(wire.UNSENDABLE, type=str(error), repr=repr(value)[:300])
         return
+    size = len(wire.dump_message(wire.RETURNED, value=encoded))
+    if size > wire.MAX_LINE:
+        channel.send(
+            wire.UNSENDABLE,
+            type=f"value of {size >> 20} MiB (the grader takes at most {wire.MAX_LINE >> 20} MiB)",
+            repr=repr(value)[:300],
+        )
+        return
     channel.send(wire.RETURNED, value=encoded)
 
 
