@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from rich.console import Console
 
-from grader import __version__, catalogue
+from grader import __version__, catalogue, export
 from grader.config import POSITIVE_INT, Settings, limits_from, read_pyproject
 from grader.environment import START_METHODS, available_start_methods, default_start_method
 from grader.errors import GraderError, UsageError
 from grader.grade import grade
-from grader.reporters import json_report, terminal
+from grader.model import GradeReport
+from grader.reporters import github, gradescope, json_report, junit, terminal
 from grader.reporters.files import write_atomically
 from grader.sandbox.isolation import Isolation, probe
 
@@ -34,6 +36,13 @@ def _add_grade_options(grade_cmd: argparse.ArgumentParser) -> None:
         help="grade only this exercise (id or prefix such as ex03); repeatable",
     )
     grade_cmd.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report to FILE")
+    grade_cmd.add_argument("--gradescope", type=Path, metavar="FILE", help="write Gradescope's results.json to FILE")
+    grade_cmd.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report to FILE")
+    grade_cmd.add_argument(
+        "--github",
+        action="store_true",
+        help="GitHub Actions output: step summary and annotations (on by itself when GITHUB_ACTIONS=true)",
+    )
     grade_cmd.add_argument(
         "--start-method",
         default=None,
@@ -83,6 +92,29 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     commands.add_parser("list", help="list the exercises and their points")
+    export = commands.add_parser("export", help="files for course infrastructure").add_subparsers(
+        dest="target", required=True
+    )
+    zip_cmd = export.add_parser(
+        "gradescope",
+        help="the Gradescope autograder zip",
+        description="Write a Gradescope autograder zip: setup.sh, run_autograder and "
+        "mpgrade itself. It grades /autograder/submission into /autograder/results/results.json.",
+    )
+    zip_cmd.add_argument("out", type=Path, metavar="OUT.zip")
+    zip_cmd.add_argument(
+        "-e", "--exercise", action="append", default=[], metavar="ID", help="grade only these exercises (default: all)"
+    )
+    flow = export.add_parser(
+        "github-workflow",
+        help="a GitHub Actions workflow for a course repository",
+        description="Write DIR/.github/workflows/grade.yml: install mpgrade, grade, publish the "
+        "summary, upload the JSON report, fail below a score.",
+    )
+    flow.add_argument("dir", type=Path, metavar="DIR")
+    flow.add_argument("--install", default="mpgrade", help="what pip installs (default: mpgrade)")
+    flow.add_argument("--path", default="exercises", help="the folder to grade (default: exercises)")
+    flow.add_argument("--min-score", type=float, default=0.0, help="fail the job below this score (default 0)")
     return parser
 
 
@@ -121,15 +153,49 @@ def _grade(args: argparse.Namespace, console: Console) -> int:
     if not directory.is_dir():
         raise UsageError(f"{args.path} is not a directory: give the folder that holds your exNN_*.py files")
     exercises = catalogue.resolve(args.exercise)
-    report, rows = grade(directory, exercises, _settings(args), args.path)
+    try:
+        report, rows = grade(directory, exercises, _settings(args), args.path)
+    except GraderError as error:
+        if args.gradescope:
+            write_atomically(args.gradescope, gradescope.render(gradescope.failure(str(error))))
+        raise
     if args.json:
         write_atomically(args.json, json_report.render(report))
+    if args.gradescope:
+        write_atomically(args.gradescope, gradescope.render(gradescope.to_dict(report)))
+    if args.junit:
+        write_atomically(args.junit, junit.render(report))
     terminal.render(report, console, verbose=args.verbose, quiet=args.quiet)
+    if args.github or os.environ.get("GITHUB_ACTIONS") == "true":
+        _github(report)
     faults = [row for row in rows if row.grader_fault]
     if faults:
         console.print(f"[bold red]mpgrade fault:[/] {faults[0].exercise}/{faults[0].check}: {faults[0].message}")
         return EXIT_FAULT
     return EXIT_PASSED if report.all_passed else EXIT_FAILED
+
+
+def _github(report: GradeReport) -> None:
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        try:
+            with open(summary_path, "a", encoding="utf-8") as stream:
+                stream.write(github.summary(report))
+        except OSError as error:
+            raise UsageError(f"cannot append to GITHUB_STEP_SUMMARY={summary_path}: {error.strerror}") from error
+    for line in github.error_annotations(report):
+        print(line, flush=True)
+
+
+def _export(args: argparse.Namespace, console: Console) -> int:
+    if args.target == "gradescope":
+        ids = [e.id for e in catalogue.resolve(args.exercise)] if args.exercise else []
+        names = export.gradescope_zip(args.out, ids)
+        console.print(f"wrote {args.out} ({len(names)} files): upload it as the autograder of the assignment")
+    else:
+        target = export.github_workflow(args.dir, args.install, args.path, args.min_score)
+        console.print(f"wrote {target}")
+    return EXIT_PASSED
 
 
 def _list(console: Console) -> int:
@@ -145,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "grade":
             return _grade(args, console)
+        if args.command == "export":
+            return _export(args, console)
         return _list(console)
     except GraderError as error:
         Console(stderr=True, highlight=False).print(f"[bold red]mpgrade:[/] {error}")

@@ -30,7 +30,7 @@ def grade(
         check = preflight(directory, exercise, settings.isolation, settings.timeout)
         loading[exercise.id] = check.duration_s
         if check.error is not None:
-            outcomes[exercise.id] = error_outcome(exercise, check.error, check.duration_s)
+            outcomes[exercise.id] = error_outcome(exercise, check.error, check.duration_s, check.line)
         else:
             ready.append(exercise)
     rows = run_checks(directory, tuple(ready), settings) if ready else []

@@ -51,6 +51,7 @@ class ExerciseOutcome:
     duration_s: float
     checks: tuple[CheckOutcome, ...]
     file: str | None = None
+    error_line: int | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.catalogue import Exercise
-from grader.checks.support import limit_notes, signal_words
+from grader.checks.support import limit_notes, location, signal_words
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.launcher import RunRequest, RunResult, run
 
@@ -17,6 +17,7 @@ IMPORT_TIMEOUT_S = 20.0
 class Preflight:
     error: str | None
     duration_s: float
+    line: int | None = None  # where in the file the problem is, when known
 
 
 def _file_problem(directory: Path, exercise: Exercise) -> str | None:
@@ -78,4 +79,8 @@ def preflight(
     limit = min(timeout, IMPORT_TIMEOUT_S)
     result = run(RunRequest(module=exercise.id, directory=directory, timeout=limit, isolation=isolation))
     problem = _import_problem(result, exercise, limit)
-    return Preflight(problem + limit_notes(result) if problem else None, result.duration_s)
+    if problem is None:
+        return Preflight(None, result.duration_s)
+    line = (result.error.syntax or {}).get("line") if result.error else None
+    line = line or location(result).get("line")
+    return Preflight(problem + limit_notes(result), result.duration_s, line)

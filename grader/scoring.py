@@ -63,7 +63,7 @@ def exercise_outcome(exercise: Exercise, rows: Sequence[RawCheck], extra_s: floa
     )
 
 
-def error_outcome(exercise: Exercise, message: str, duration_s: float) -> ExerciseOutcome:
+def error_outcome(exercise: Exercise, message: str, duration_s: float, line: int | None = None) -> ExerciseOutcome:
     """An exercise that could not be graded: no check ran, every point lost."""
     return ExerciseOutcome(
         id=exercise.id,
@@ -75,4 +75,5 @@ def error_outcome(exercise: Exercise, message: str, duration_s: float) -> Exerci
         duration_s=round(duration_s, 3),
         checks=(),
         file=exercise.filename,
+        error_line=line,
     )

@@ -49,6 +49,16 @@ def shm_entries() -> set[str]:
         return set()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def nothing_left_after_the_session() -> Iterator[None]:
+    """After the whole suite: no stray sandbox process, no new /dev/shm entry."""
+    shm_before = shm_entries()
+    yield
+    time.sleep(0.5)
+    assert not sandbox_pids(), f"sandbox processes left running after the suite: {sorted(sandbox_pids())}"
+    assert not shm_entries() - shm_before, f"/dev/shm entries left after the suite: {shm_entries() - shm_before}"
+
+
 @pytest.fixture(autouse=True)
 def no_leaks() -> Iterator[None]:
     """After each test no sandbox process and no new /dev/shm entry may remain."""
@@ -61,21 +71,24 @@ def no_leaks() -> Iterator[None]:
     assert not shm_entries() - shm_before, f"/dev/shm entries left behind: {sorted(shm_entries() - shm_before)}"
 
 
-def run_cli(*args: str, timeout: float = 600) -> tuple[int, str, dict[str, Any] | None, str]:
+def run_cli(
+    *args: str, timeout: float = 600, env: dict[str, str] | None = None
+) -> tuple[int, str, dict[str, Any] | None, str]:
     """Run ``python -m grader`` in a subprocess; returns (exit code, stdout, JSON report, stderr)."""
     report = None
     argv = list(args)
     json_path: Path | None = None
     if "--json" in argv:
         json_path = Path(argv[argv.index("--json") + 1])
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("GITHUB_")}
+    environment.update({"NO_COLOR": "1", "COLUMNS": "120", **(env or {})})
     done = subprocess.run(
         [sys.executable, "-m", "grader", *argv],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=timeout,
-        env=env,
+        env=environment,
         check=False,
     )
     if json_path is not None and json_path.exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,17 @@ def exercise_args(folder: Path) -> list[str]:
 
 @pytest.mark.slow
 def test_solutions_score_full_marks(tmp_path: Path) -> None:
-    code, out, report, _ = run_cli("grade", "solutions", "--json", str(tmp_path / "r.json"))
+    gradescope, junit = tmp_path / "g.json", tmp_path / "j.xml"
+    code, out, report, _ = run_cli(
+        "grade", "solutions", "--json", str(tmp_path / "r.json"), "--gradescope", str(gradescope), "--junit", str(junit)
+    )
     assert report is not None, out
     assert code == 0, out
+    checks = sum(len(e["checks"]) for e in report["exercises"])
+    results = json.loads(gradescope.read_text())
+    assert results["score"] == report["score"] and len(results["tests"]) == checks
+    root = ElementTree.parse(junit).getroot()
+    assert int(root.get("tests") or 0) == checks and root.get("failures") == "0" and root.get("errors") == "0"
     assert report["score"] == report["max_score"]
     assert all(e["status"] == "passed" for e in report["exercises"])
     assert len(report["exercises"]) == 9

@@ -158,6 +158,12 @@ LIMIT_ERRORS = {
     "[Errno 24]": " (the sandbox's limit on open files was reached)",
     "[Errno 11] Resource temporarily unavailable": " (no more processes may be started: the process limit)",
     "MemoryError": " (the sandbox's memory limit was reached)",
+    "Can't pickle local object": " (a nested function or lambda cannot be sent to a process under spawn or "
+    "forkserver: define the target at module level)",
+    "Can't pickle <function <lambda>": " (a lambda cannot be sent to a process under spawn or forkserver: "
+    "define the target at module level)",
+    "Can't get attribute": " (the child process re-imported your module and did not find this name: define it at "
+    "module level, not at run time)",
 }
 
 
@@ -245,10 +251,22 @@ def _stderr_tail(result: RunResult) -> str:
     return f"; stderr ends with: {' | '.join(tail)}" if tail else ""
 
 
+def location(result: RunResult) -> dict[str, Any]:
+    """Where in the student's files a failed run points: ``{"file": ..., "line": ...}`` or ``{}``."""
+    if result.error is not None and result.error.frames:
+        frame = result.error.frames[-1]
+        return {"file": frame["file"], "line": frame["line"]}
+    for stack in sorted(result.stacks, key=lambda s: s.role != "main"):
+        if stack.student_frames:
+            innermost = stack.student_frames[-1]
+            return {"file": Path(innermost.file).name, "line": innermost.line}
+    return {}
+
+
 def value_of(result: RunResult, what: str, exercise: Exercise, hang_hint: str = "") -> Any:
     """The returned value, or a SubmissionError that explains why there is none."""
     if result.outcome != "returned":
-        raise SubmissionError(explain(result, what, exercise, hang_hint), outcome=result.outcome)
+        raise SubmissionError(explain(result, what, exercise, hang_hint), outcome=result.outcome, **location(result))
     if result.oom_kills or result.process_cap_hits:
         notes = limit_notes(result).strip(" []")
         raise SubmissionError(f"{what} returned, but {notes}", outcome="limit")

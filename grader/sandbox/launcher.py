@@ -196,7 +196,6 @@ def _environment(request: RunRequest, scratch: Path, boot: Path, directory: Path
         "LC_ALL": "C.UTF-8",
         "PYTHONPATH": os.pathsep.join([str(boot), str(directory)]),
         "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1",
         "PYTHONIOENCODING": "utf-8",
         "MPGRADE_SANDBOX": json.dumps(config),
     }

@@ -93,7 +93,11 @@ def read_stat(pid: int) -> _Stat | None:
         raw = _read(f"/proc/{pid}/stat").decode(errors="replace")
     except OSError:
         return None
+    if ")" not in raw:  # read while the process was being torn down
+        return None
     fields = raw[raw.rindex(")") + 2 :].split()
+    if len(fields) < 20:
+        return None
     exit_code = int(fields[49]) if len(fields) > 49 else None
     return _Stat(
         state=fields[0],
@@ -119,7 +123,7 @@ def read_ns_pid(pid: int) -> int:
     except OSError:
         return 0
     for line in status.splitlines():
-        if line.startswith("NSpid:"):
+        if line.startswith("NSpid:") and line.split()[-1].isdigit():
             return int(line.split()[-1])
     return 0
 
@@ -136,7 +140,7 @@ def children_of(pid: int) -> list[int]:
             text = _read(f"/proc/{pid}/task/{tid}/children")
         except OSError:
             continue
-        found.extend(int(token) for token in text.split())
+        found.extend(int(token) for token in text.split() if token.isdigit())
     return found
 
 
@@ -167,6 +171,7 @@ class TreeObserver:
     root: int
     interval: float = 0.01
     jailed: bool = False  # the root is the jail, and its child the harness (PID namespace)
+    failed_samples: int = 0
     baseline_children: frozenset[int] = frozenset()
     _records: dict[tuple[int, int], _Live] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -180,7 +185,10 @@ class TreeObserver:
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
-            self.sample()
+            try:
+                self.sample()
+            except (OSError, ValueError, IndexError):
+                self.failed_samples += 1  # one bad read must not end the observation
 
     def orphans(self) -> tuple[int, ...]:
         """Processes reparented to the grader (as subreaper) since the run began."""
@@ -213,9 +221,7 @@ class TreeObserver:
                 if stat.cpu_ticks > record.cpu_ticks or not record.trace:
                     record.cpu_ticks = max(record.cpu_ticks, stat.cpu_ticks)
                     record.trace.append((now, record.cpu_ticks))
-                record.samples += 1
-                if record.ppid != stat.ppid and stat.ppid != os.getpid():
-                    record.ppid = stat.ppid
+                record.samples += 1  # ppid stays as first seen: reparenting at teardown must not change roles
             alive.append(pid)
         return alive
 
