@@ -21,7 +21,10 @@ sys.path.insert(0, str(ROOT))
 from grader.checks import test_ex07_value as ex07  # noqa: E402
 from grader.checks import test_ex09_manager as ex09  # noqa: E402
 from grader.sandbox import subreaper  # noqa: E402
+from grader.sandbox.isolation import Isolation, Limits, probe  # noqa: E402
 from grader.sandbox.launcher import Call, RunRequest, run  # noqa: E402
+
+ISOLATION = Isolation(Limits(), probe())
 
 VARIANTS = {
     "racy": ROOT / "tests" / "submissions" / "racy",
@@ -38,6 +41,7 @@ def ex07_exact(folder: Path, method: str) -> tuple[bool, float]:
             (Call("parallel_count", (n_procs, times)),),
             barrier=n_procs,
             start_method=method,
+            isolation=ISOLATION,
             amplify=ex07.AMPLIFY,
             timeout=60,
         )
@@ -53,6 +57,7 @@ def ex09_exact(folder: Path, method: str) -> tuple[bool, float]:
             folder,
             (Call("count_words", (words, 2)),),
             start_method=method,
+            isolation=ISOLATION,
             amplify=ex09.AMPLIFY,
             timeout=60,
         )
@@ -66,13 +71,13 @@ def main() -> None:
     args = parser.parse_args()
     subreaper.become_subreaper()
     print(f"{'exercise':<10} {'variant':<7} {'method':<11} {'exact':>6} {'lost':>5} {'max run s':>10}")
-    for label, probe in (("ex07", ex07_exact), ("ex09", ex09_exact)):
+    for label, exact in (("ex07", ex07_exact), ("ex09", ex09_exact)):
         for variant, folder in VARIANTS.items():
             for method in ("fork", "spawn", "forkserver"):
                 exact = 0
                 longest = 0.0
                 for _ in range(args.rounds):
-                    ok, wall = probe(folder, method)
+                    ok, wall = exact(folder, method)
                     exact += ok
                     longest = max(longest, wall)
                 print(

@@ -24,8 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader import catalogue  # noqa: E402
+from grader.config import Settings  # noqa: E402
 from grader.grade import grade  # noqa: E402
 from grader.model import GradeReport, Status  # noqa: E402
+from grader.sandbox.isolation import Isolation, Limits, probe  # noqa: E402
 
 SUBMISSIONS = ROOT / "tests" / "submissions"
 
@@ -93,13 +95,15 @@ def main() -> None:
     table: dict[str, Counter[str]] = defaultdict(Counter)
     misses: list[str] = []
     timings: dict[str, list[float]] = defaultdict(list)
+    settings = Settings((args.start_method,), 60.0, Isolation(Limits(), probe()))
+    print(f"isolation: {settings.isolation.layers.report()}", flush=True)
     loops = busy_loops(args.busy)
     begun = time.monotonic()
     try:
         for round_no in range(1, args.rounds + 1):
             for case in cases:
                 exercises = catalogue.resolve(list(case.exercises))
-                report, _ = grade(case.folder, exercises, (args.start_method,), 30.0, case.name)
+                report, _ = grade(case.folder, exercises, settings, case.name)
                 tally(case, report, table, misses)
                 if case.name == "solutions":
                     for exercise in report.exercises:

@@ -67,7 +67,7 @@ def call(directory: Path, name: str, *args: object, **options: object) -> RunRes
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_workers_are_observed_under_every_start_method(module: Path, method: str) -> None:
     result = call(module, "pool_squares", [1, 2, 3], start_method=method)
-    assert result.outcome == "returned"
+    assert result.outcome == "returned", (result.outcome, result.hang, result.error, result.stderr.text[-800:])
     values, pool_pids = result.value
     assert [v for v, _ in values] == [1, 4, 9]
     assert set(pool_pids) <= {p.pid for p in result.workers()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from grader.checks.support import Submission
+from grader.checks.support import CheckFailed, Submission, skip, value_of
 from grader.environment import usable_cpus
 from grader.sandbox.launcher import RunResult
 from grader.verdicts import CpuSpread, Decision, SpeedupVerdict, judge_cpu_spread, judge_speedup, parallelism
@@ -147,3 +147,35 @@ def cpu_spread_of(measurement: Measurement, expected_workers: int) -> CpuSpread:
         expected_workers,
         startup_cpu(run, measurement.start_method),
     )
+
+
+def returned_value(measurement: Measurement, submission: Submission) -> Any:
+    """The first parallel run's value, or the SubmissionError of the run that broke."""
+    if measurement.broken is not None:
+        value_of(measurement.broken, measurement.broken_what, submission.exercise)
+    return measurement.parallel[0].value
+
+
+def check_cpu_spread(measurement: Measurement, expected_workers: int, evidence: dict[str, Any], advice: str) -> None:
+    """processes: children, not the caller, burnt the work's CPU (CheckFailed otherwise)."""
+    spread = cpu_spread_of(measurement, expected_workers)
+    evidence.update(
+        worker_cpu_s=round(spread.worker_cpu_s, 3),
+        main_cpu_s=round(spread.main_cpu_s, 3),
+        busy_workers=spread.busy_workers,
+    )
+    if not spread.ok:
+        raise CheckFailed(f"{spread.reason}: {advice}")
+
+
+def check_speedup(measurement: Measurement, evidence: dict[str, Any], what: str, advice: str) -> None:
+    """speedup: pass, skip with the reason, or CheckFailed naming the figures."""
+    evidence.update(measurement.figures())
+    verdict = measurement.verdict
+    assert verdict is not None
+    if verdict.decision is Decision.SKIP:
+        skip(verdict.reason)
+    if verdict.decision is not Decision.PASS:
+        raise CheckFailed(
+            f"{what} was not faster than doing the work one piece after another: {verdict.reason}. {advice}"
+        )

@@ -316,6 +316,15 @@ def check_nothing_left(result: RunResult, what: str) -> dict[str, Any]:
     return {"workers_seen": len(result.workers())}
 
 
+def check_empty_inputs(submission: Submission, expected: dict[str, Any]) -> None:
+    """Each named function called with ``[]`` (in one sandbox) must return its expected empty value."""
+    names = list(expected)
+    for name, result in zip(names, submission.calls(*(Call(name, ([],)) for name in names)), strict=True):
+        value = value_of(result, f"{name}([])", submission.exercise)
+        if value != expected[name] or type(value) is not type(expected[name]):
+            raise CheckFailed(f"{name}([]) should return {expected[name]!r}; it returned {value!r}")
+
+
 def check_uses(source: str, names: list[str], advice: str) -> dict[str, Any]:
     """API: the taught names are used in the code (imports, comments and docstrings don't count).
 

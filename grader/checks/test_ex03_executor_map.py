@@ -9,19 +9,17 @@ import pytest
 from grader.checks import speedup
 from grader.checks.support import (
     MAGIC_DELAY,
-    Call,
     CheckFailed,
     Submission,
     SubmissionError,
+    check_empty_inputs,
     check_nothing_left,
     check_reported_pids,
     check_uses,
     primes_below,
     rendezvous,
-    skip,
     value_of,
 )
-from grader.verdicts import Decision
 
 EXERCISE = "ex03_executor_map"
 LIMITS = [140_000, 125_000, 150_000, 130_000]
@@ -35,19 +33,13 @@ def primes(submission: Submission) -> speedup.Measurement:
     return speedup.measure(submission, "count_primes_parallel", LIMITS, WORKERS)
 
 
-def parallel_value(measurement: speedup.Measurement, submission: Submission) -> Any:
-    if measurement.broken is not None:
-        value_of(measurement.broken, measurement.broken_what, submission.exercise)
-    return measurement.parallel[0].value
-
-
 def squares_run(submission: Submission) -> Any:
     return submission.call("map_squares", NUMBERS, MAGIC_DELAY, MAP_WORKERS, sleep=rendezvous(NUMBERS, MAP_WORKERS))
 
 
 @pytest.mark.check("count-primes", "correctness", 2)
 def test_count_primes(submission: Submission, primes: speedup.Measurement) -> None:
-    value = parallel_value(primes, submission)
+    value = speedup.returned_value(primes, submission)
     wanted = [primes_below(limit) for limit in LIMITS]
     if value != wanted:
         raise CheckFailed(f"count_primes_parallel({LIMITS}) should return {wanted} (input order); got {value!r}")
@@ -65,26 +57,15 @@ def test_map_squares_in_order(submission: Submission) -> None:
 
 @pytest.mark.check("empty-inputs", "correctness", 1)
 def test_empty_inputs(submission: Submission) -> None:
-    names = ("count_primes_parallel", "map_squares")
-    for name, result in zip(names, submission.calls(*(Call(name, ([],)) for name in names)), strict=False):
-        value = value_of(result, f"{name}([])", submission.exercise)
-        if value != []:
-            raise CheckFailed(f"{name}([]) should return []; it returned {value!r}")
+    check_empty_inputs(submission, {"count_primes_parallel": [], "map_squares": []})
 
 
 @pytest.mark.check("workers-did-the-work", "processes", 2)
-def test_workers_did_the_work(
-    submission: Submission, primes: speedup.Measurement, start_method: str, evidence: dict[str, Any]
-) -> None:
-    parallel_value(primes, submission)
-    spread = speedup.cpu_spread_of(primes, min(WORKERS, len(LIMITS)))
-    evidence.update(
-        worker_cpu_s=round(spread.worker_cpu_s, 3),
-        main_cpu_s=round(spread.main_cpu_s, 3),
-        busy_workers=spread.busy_workers,
+def test_workers_did_the_work(submission: Submission, primes: speedup.Measurement, evidence: dict[str, Any]) -> None:
+    speedup.returned_value(primes, submission)
+    speedup.check_cpu_spread(
+        primes, min(WORKERS, len(LIMITS)), evidence, "let executor.map run count_primes_below in the worker processes"
     )
-    if not spread.ok:
-        raise CheckFailed(f"{spread.reason}: let executor.map run count_primes_below in the worker processes")
 
 
 @pytest.mark.check("map-squares-workers", "processes", 1)
@@ -99,23 +80,18 @@ def test_map_squares_workers(submission: Submission, evidence: dict[str, Any]) -
 
 @pytest.mark.check("cpu-speedup", "speedup", 3)
 def test_cpu_speedup(submission: Submission, primes: speedup.Measurement, evidence: dict[str, Any]) -> None:
-    parallel_value(primes, submission)
-    evidence.update(primes.figures())
-    verdict = primes.verdict
-    assert verdict is not None
-    if verdict.decision is Decision.SKIP:
-        skip(verdict.reason)
-    if verdict.decision is not Decision.PASS:
-        raise CheckFailed(
-            f"count_primes_parallel with {WORKERS} workers was not faster than counting one limit "
-            f"after another: {verdict.reason}. Use ProcessPoolExecutor(max_workers).map so the limits "
-            "are counted in separate processes at the same time"
-        )
+    speedup.returned_value(primes, submission)
+    speedup.check_speedup(
+        primes,
+        evidence,
+        f"count_primes_parallel with {WORKERS} workers",
+        "Use ProcessPoolExecutor(max_workers).map so the limits are counted in separate processes at the same time",
+    )
 
 
 @pytest.mark.check("workers-gone", "cleanup", 1)
 def test_workers_gone(submission: Submission, primes: speedup.Measurement, evidence: dict[str, Any]) -> None:
-    parallel_value(primes, submission)
+    speedup.returned_value(primes, submission)
     evidence.update(check_nothing_left(primes.parallel[0], "count_primes_parallel"))
     check_nothing_left(squares_run(submission), "map_squares")
 

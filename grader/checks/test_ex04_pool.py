@@ -9,16 +9,14 @@ import pytest
 
 from grader.checks import speedup
 from grader.checks.support import (
-    Call,
     CheckFailed,
     Submission,
+    check_empty_inputs,
     check_nothing_left,
     check_uses,
     primes_below,
-    skip,
     value_of,
 )
-from grader.verdicts import Decision
 
 EXERCISE = "ex04_pool"
 LIMITS = [135_000, 150_000, 125_000, 140_000]
@@ -30,12 +28,6 @@ NUMBERS = random.Random(4).sample(range(-5_000, 5_000), 3_000)
 @pytest.fixture(scope="module")
 def primes(submission: Submission) -> speedup.Measurement:
     return speedup.measure(submission, "pool_count_primes", LIMITS, WORKERS)
-
-
-def parallel_value(measurement: speedup.Measurement, submission: Submission) -> Any:
-    if measurement.broken is not None:
-        value_of(measurement.broken, measurement.broken_what, submission.exercise)
-    return measurement.parallel[0].value
 
 
 def squares_run(submission: Submission) -> Any:
@@ -63,7 +55,7 @@ def test_pool_squares(submission: Submission) -> None:
 
 @pytest.mark.check("pool-count-primes", "correctness", 1)
 def test_pool_count_primes(submission: Submission, primes: speedup.Measurement) -> None:
-    value = parallel_value(primes, submission)
+    value = speedup.returned_value(primes, submission)
     wanted = [primes_below(limit) for limit in LIMITS]
     if value != wanted:
         raise CheckFailed(f"pool_count_primes({LIMITS}) should return {wanted}; got {value!r}")
@@ -71,17 +63,11 @@ def test_pool_count_primes(submission: Submission, primes: speedup.Measurement) 
 
 @pytest.mark.check("empty-inputs", "correctness", 1)
 def test_empty_inputs(submission: Submission) -> None:
-    names = ("pool_squares", "pool_count_primes")
-    for name, result in zip(names, submission.calls(*(Call(name, ([],)) for name in names)), strict=False):
-        value = value_of(result, f"{name}([])", submission.exercise)
-        if value != []:
-            raise CheckFailed(f"{name}([]) should return []; it returned {value!r}")
+    check_empty_inputs(submission, {"pool_squares": [], "pool_count_primes": []})
 
 
 @pytest.mark.check("pool-workers", "processes", 2)
-def test_pool_workers(
-    submission: Submission, primes: speedup.Measurement, start_method: str, evidence: dict[str, Any]
-) -> None:
+def test_pool_workers(submission: Submission, primes: speedup.Measurement, evidence: dict[str, Any]) -> None:
     result = squares_run(submission)
     value_of(result, "pool_squares(...)", submission.exercise)
     if len(result.workers()) < SQUARE_PROCESSES:
@@ -90,36 +76,27 @@ def test_pool_workers(
             f"{SQUARE_PROCESSES} worker processes; the grader saw {len(result.workers())}: "
             "pass processes to Pool(processes)"
         )
-    parallel_value(primes, submission)
-    spread = speedup.cpu_spread_of(primes, min(WORKERS, len(LIMITS)))
-    evidence.update(
-        worker_cpu_s=round(spread.worker_cpu_s, 3),
-        main_cpu_s=round(spread.main_cpu_s, 3),
-        busy_workers=spread.busy_workers,
-        square_workers=len(result.workers()),
+    evidence["square_workers"] = len(result.workers())
+    speedup.returned_value(primes, submission)
+    speedup.check_cpu_spread(
+        primes, min(WORKERS, len(LIMITS)), evidence, "let pool.map run count_primes_below in the pool's workers"
     )
-    if not spread.ok:
-        raise CheckFailed(f"{spread.reason}: let pool.map run count_primes_below in the pool's workers")
 
 
 @pytest.mark.check("cpu-speedup", "speedup", 3)
 def test_cpu_speedup(submission: Submission, primes: speedup.Measurement, evidence: dict[str, Any]) -> None:
-    parallel_value(primes, submission)
-    evidence.update(primes.figures())
-    verdict = primes.verdict
-    assert verdict is not None
-    if verdict.decision is Decision.SKIP:
-        skip(verdict.reason)
-    if verdict.decision is not Decision.PASS:
-        raise CheckFailed(
-            f"pool_count_primes with {WORKERS} processes was not faster than counting one limit after "
-            f"another: {verdict.reason}. Use Pool(processes).map so the limits are counted at once"
-        )
+    speedup.returned_value(primes, submission)
+    speedup.check_speedup(
+        primes,
+        evidence,
+        f"pool_count_primes with {WORKERS} processes",
+        "Use Pool(processes).map so the limits are counted at once",
+    )
 
 
 @pytest.mark.check("pool-closed", "cleanup", 2)
 def test_pool_closed(submission: Submission, primes: speedup.Measurement, evidence: dict[str, Any]) -> None:
-    parallel_value(primes, submission)
+    speedup.returned_value(primes, submission)
     evidence.update(check_nothing_left(primes.parallel[0], "pool_count_primes"))
     check_nothing_left(squares_run(submission), "pool_squares")
 

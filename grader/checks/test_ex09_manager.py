@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from grader.checks.support import Call, CheckFailed, Submission, check_nothing_left, check_uses, value_of
+from grader.checks.support import CheckFailed, Submission, check_empty_inputs, check_nothing_left, check_uses, value_of
 
 EXERCISE = "ex09_manager"
 NUMBERS = random.Random(9).sample(range(-500, 500), 40)
@@ -51,12 +51,7 @@ def test_count_words(submission: Submission) -> None:
 
 @pytest.mark.check("empty-inputs", "correctness", 1)
 def test_empty_inputs(submission: Submission) -> None:
-    cases = (("gather_squares", []), ("count_words", {}))
-    results = submission.calls(*(Call(name, ([],)) for name, _ in cases))
-    for (name, empty), result in zip(cases, results, strict=False):
-        value = value_of(result, f"{name}([])", submission.exercise)
-        if value != empty:
-            raise CheckFailed(f"{name}([]) should return {empty!r}; it returned {value!r}")
+    check_empty_inputs(submission, {"gather_squares": [], "count_words": {}})
 
 
 @pytest.mark.check("count-words-exact", "safety", 3)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import SandboxError
-from grader.sandbox import shm, subreaper
+from grader.sandbox import subreaper
 from grader.sandbox.boot import _mpgrade_wire as wire
 from grader.sandbox.isolation import Isolation, Limits, Plan, boot_copy, copy_submission, hand_over, plan
 from grader.sandbox.observer import ProcessRecord, TreeObserver, read_stat
@@ -221,7 +221,6 @@ class Run:
                 hand_over(self.scratch, request.isolation.layers.uid)
 
     def launch(self) -> None:
-        self.shm_before = shm.entries()
         self.oom_kills = 0
         self.cap_hits = 0
         ctl_read, self.ctl_write = os.pipe()
@@ -362,6 +361,12 @@ class Run:
         if graceful:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=2.0)
+        private_shm = self.request.isolation is not None and self.request.isolation.layers.private_shm
+        if not private_shm:
+            # Without a /dev/shm of its own, let the resource tracker unlink the semaphores and
+            # segments of the run (it does when the other processes are gone) before it dies.
+            helpers = {r.pid for r in self.observer.records() if r.role == "helper"}
+            subreaper.kill_tree(self.proc.pid, self.observer, spare=frozenset(helpers))
             self._let_helpers_finish()
         group = self.plan.cgroup if self.plan else None
         if group is not None:
@@ -374,8 +379,6 @@ class Run:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        private = self.request.isolation is not None and self.request.isolation.layers.private_shm
-        self.shm_released = [] if private else shm.release(self.shm_before)
         os.close(self.ctl_write)
         records = self.observer.stop()
         for thread in (self.out, self.err, self.messages):

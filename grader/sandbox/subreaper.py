@@ -48,12 +48,13 @@ def _reap(pids: list[int]) -> None:
             os.waitpid(pid, os.WNOHANG)
 
 
-def kill_tree(root: int, tree: _Tree) -> int:
-    """SIGKILL every process of the tree until none is left; returns the sweeps used."""
-    with contextlib.suppress(OSError):
-        os.killpg(root, signal.SIGKILL)
+def kill_tree(root: int, tree: _Tree, spare: frozenset[int] = frozenset()) -> int:
+    """SIGKILL every process of the tree (but ``spare``) until none is left; returns the sweeps used."""
+    if not spare:
+        with contextlib.suppress(OSError):
+            os.killpg(root, signal.SIGKILL)
     for sweep in range(SWEEPS):
-        live = [pid for pid in descendants(root, tree.orphans()) if _alive(pid)]
+        live = [pid for pid in descendants(root, tree.orphans()) if _alive(pid) and pid not in spare]
         if not live:
             _reap(list(tree.orphans()))
             return sweep
