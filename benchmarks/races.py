@@ -22,7 +22,8 @@ from grader.checks import test_ex07_value as ex07  # noqa: E402
 from grader.checks import test_ex09_manager as ex09  # noqa: E402
 from grader.sandbox import subreaper  # noqa: E402
 from grader.sandbox.isolation import Isolation, Limits, probe  # noqa: E402
-from grader.sandbox.launcher import Call, RunRequest, run  # noqa: E402
+from grader.sandbox.launcher import run  # noqa: E402
+from grader.sandbox.results import Call, RunRequest  # noqa: E402
 
 ISOLATION = Isolation(Limits(), probe())
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from grader.catalogue import Exercise
 from grader.checks.support import limit_notes, location, signal_words
 from grader.sandbox.isolation import Isolation
-from grader.sandbox.launcher import RunRequest, RunResult, run
+from grader.sandbox.launcher import run
+from grader.sandbox.results import RunRequest, RunResult
 
 IMPORT_TIMEOUT_S = 20.0
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import subreaper
-from grader.sandbox.launcher import Call, RunRequest, RunResult, run, run_all
+from grader.sandbox.launcher import run, run_all
+from grader.sandbox.results import Call, RunRequest, RunResult
 
 subreaper.become_subreaper()
 

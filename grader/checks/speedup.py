@@ -13,7 +13,7 @@ from typing import Any
 
 from grader.checks.support import CheckFailed, Submission, skip, value_of
 from grader.environment import usable_cpus
-from grader.sandbox.launcher import RunResult
+from grader.sandbox.results import RunResult
 from grader.verdicts import CpuSpread, Decision, SpeedupVerdict, judge_cpu_spread, judge_speedup, parallelism
 
 FIRST_ROUNDS = 2

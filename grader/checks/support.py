@@ -18,7 +18,8 @@ import pytest
 
 from grader.catalogue import Exercise
 from grader.sandbox.isolation import Isolation
-from grader.sandbox.launcher import Call, RunRequest, RunResult, SleepSpec, run, run_all
+from grader.sandbox.launcher import run, run_all
+from grader.sandbox.results import Call, RunRequest, RunResult, SleepSpec
 
 MAGIC_DELAY = 0.1231
 

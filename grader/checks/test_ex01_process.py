@@ -15,7 +15,7 @@ from grader.checks.support import (
     limit_notes,
     value_of,
 )
-from grader.sandbox.launcher import SleepSpec
+from grader.sandbox.results import SleepSpec
 from grader.verdicts import overlap_samples
 
 EXERCISE = "ex01_process"

@@ -18,159 +18,24 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from grader.errors import SandboxError
 from grader.sandbox import subreaper
 from grader.sandbox.boot import _mpgrade_wire as wire
-from grader.sandbox.isolation import Isolation, Limits, Plan, boot_copy, copy_submission, hand_over, plan
+from grader.sandbox.isolation import Plan, boot_copy, copy_submission, hand_over, plan
 from grader.sandbox.observer import ProcessRecord, TreeObserver, read_stat
+from grader.sandbox.results import ErrorInfo, RunRequest, RunResult
 from grader.sandbox.stacks import ProcessStack, parse_dump
+from grader.sandbox.streams import MessageReader, OutputReader
 
 BOOT_DIR = Path(__file__).resolve().parent / "boot"
 HARNESS = BOOT_DIR / "_mpgrade_harness.py"
-OUTPUT_CAP = 256 * 1024
 STACK_WAIT_S = 0.4
 STALL_POLL_S = 0.25
-MIN_CHILD_LIFETIME_S = 0.05  # five observer samples: no child is too quick to be seen
-
-
-@dataclass(frozen=True)
-class Call:
-    """One call: a function of the submission, or a driver of ``boot/_mpgrade_drivers``."""
-
-    name: str
-    args: tuple[Any, ...] = ()
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    target: str = "function"
-
-
-@dataclass(frozen=True)
-class SleepSpec:
-    """The rendezvous and per-input durations behind ``time.sleep(magic)``."""
-
-    magic: float
-    k: int = 0
-    timeout: float = 5.0
-    factors: dict[int, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RunRequest:
-    module: str
-    directory: Path
-    calls: tuple[Call, ...] = ()
-    start_method: str | None = None
-    timeout: float = 30.0
-    stall_s: float | None = 3.0
-    min_lifetime_s: float = MIN_CHILD_LIFETIME_S
-    barrier: int = 0  # worker processes start together, k at a time (race checks)
-    isolation: Isolation | None = None  # None: a plain interpreter (no jail)
-    sleep: SleepSpec | None = None
-    amplify: dict[str, float] | None = None
-
-
-@dataclass(frozen=True)
-class ErrorInfo:
-    """An exception raised by student code, with the student's frames only."""
-
-    type: str
-    message: str
-    frames: tuple[dict[str, Any], ...] = ()
-    syntax: dict[str, Any] | None = None
-    phase: str = "call"
-
-
-@dataclass(frozen=True)
-class Output:
-    text: str
-    dropped_bytes: int
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """Everything the grader learnt from one run."""
-
-    outcome: str  # loaded, load_error, returned, raised, unsendable, crashed, timeout
-    value: Any
-    error: ErrorInfo | None
-    functions: dict[str, str]
-    stdout: Output
-    stderr: Output
-    started_at: float | None
-    returned_at: float | None
-    main_pid: int
-    processes: tuple[ProcessRecord, ...]
-    left_running: tuple[ProcessRecord, ...]
-    stacks: tuple[ProcessStack, ...]
-    exit_status: int | None
-    duration_s: float
-    unsendable_type: str | None = None
-    hang: str | None = None  # why a 'timeout' was declared, in words
-    sleepers: tuple[int, ...] = ()  # pids that called time.sleep(magic) (instrumentation, cross-checked)
-    main_own_pid: int = 0  # the caller's pid as the submission sees it (1 inside a PID namespace)
-    oom_kills: int = 0  # processes the memory cap killed
-    process_cap_hits: int = 0  # forks refused by the process cap
-    limits: Limits | None = None  # the limits the run had (None: no jail)
-
-    @property
-    def wall_s(self) -> float | None:
-        """The call's duration on the grader's clock (None if it never returned)."""
-        if self.started_at is None or self.returned_at is None:
-            return None
-        return self.returned_at - self.started_at
-
-    def workers(self) -> tuple[ProcessRecord, ...]:
-        return tuple(p for p in self.processes if p.role == "worker")
-
-    def worker_own_pids(self) -> set[int]:
-        """Worker pids as the submission sees them (what ``os.getpid()`` returned in each)."""
-        return {p.own_pid for p in self.workers()}
-
-
-class _OutputReader(threading.Thread):
-    def __init__(self, stream: Any) -> None:
-        super().__init__(daemon=True)
-        self.stream = stream
-        self.chunks: list[bytes] = []
-        self.kept = 0
-        self.dropped = 0
-
-    def run(self) -> None:
-        while chunk := self.stream.read1(65536):
-            room = OUTPUT_CAP - self.kept
-            self.chunks.append(chunk[:room])
-            self.kept += min(room, len(chunk))
-            self.dropped += max(0, len(chunk) - room)
-
-    def output(self) -> Output:
-        return Output(b"".join(self.chunks).decode("utf-8", errors="replace"), self.dropped)
-
-
-class _MessageReader(threading.Thread):
-    """Reads JSON lines from the result pipe, stamping each with the grader's clock."""
-
-    def __init__(self, fd: int) -> None:
-        super().__init__(daemon=True)
-        self.file = os.fdopen(fd, "rb")
-        self.messages: queue.Queue[tuple[float, dict[str, Any] | None]] = queue.Queue()
-
-    def run(self) -> None:
-        try:
-            while line := self.file.readline(wire.MAX_LINE):
-                stamp = time.monotonic()
-                try:
-                    message = wire.load_message(line)
-                except ValueError:
-                    message = {"kind": "garbled"}
-                self.messages.put((stamp, message))
-        finally:
-            self.messages.put((time.monotonic(), None))
-            self.file.close()
 
 
 def _environment(request: RunRequest, scratch: Path, boot: Path, directory: Path) -> dict[str, str]:
@@ -254,9 +119,9 @@ class Run:
             baseline_children=frozenset(subreaper.own_children()) - {self.proc.pid},
         )
         self.observer.start()
-        self.out = _OutputReader(self.proc.stdout)
-        self.err = _OutputReader(self.proc.stderr)
-        self.messages = _MessageReader(result_read)
+        self.out = OutputReader(self.proc.stdout)
+        self.err = OutputReader(self.proc.stderr)
+        self.messages = MessageReader(result_read)
         for thread in (self.out, self.err, self.messages):
             thread.start()
 
