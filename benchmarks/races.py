@@ -72,13 +72,13 @@ def main() -> None:
     args = parser.parse_args()
     subreaper.become_subreaper()
     print(f"{'exercise':<10} {'variant':<7} {'method':<11} {'exact':>6} {'lost':>5} {'max run s':>10}")
-    for label, exact in (("ex07", ex07_exact), ("ex09", ex09_exact)):
+    for label, is_exact in (("ex07", ex07_exact), ("ex09", ex09_exact)):
         for variant, folder in VARIANTS.items():
             for method in ("fork", "spawn", "forkserver"):
                 exact = 0
                 longest = 0.0
                 for _ in range(args.rounds):
-                    ok, wall = exact(folder, method)
+                    ok, wall = is_exact(folder, method)
                     exact += ok
                     longest = max(longest, wall)
                 print(
