@@ -20,9 +20,5 @@ class SandboxError(GraderError):
     """A sandbox could not be started or cleaned up."""
 
 
-class ProtocolError(GraderError):
-    """The harness's messages could not be understood."""
-
-
 class CheckRunError(GraderError):
     """The check suite itself failed (not the submission under test)."""

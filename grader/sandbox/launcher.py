@@ -27,7 +27,7 @@ from grader.errors import SandboxError
 from grader.sandbox import subreaper
 from grader.sandbox.boot import _mpgrade_wire as wire
 from grader.sandbox.isolation import Plan, boot_copy, copy_submission, hand_over, plan
-from grader.sandbox.observer import ProcessRecord, TreeObserver, read_stat
+from grader.sandbox.observer import ProcessRecord, TreeObserver
 from grader.sandbox.results import ErrorInfo, RunRequest, RunResult
 from grader.sandbox.stacks import ProcessStack, parse_dump
 from grader.sandbox.streams import MessageReader, OutputReader
@@ -382,8 +382,3 @@ def _hang_words(final: dict[str, Any]) -> str:
 def run(request: RunRequest) -> RunResult:
     """Run a request with at most one call in a fresh sandbox."""
     return run_all(request)[0]
-
-
-def process_alive(pid: int) -> bool:
-    stat = read_stat(pid)
-    return stat is not None and stat.state != "Z"

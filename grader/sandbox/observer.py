@@ -49,10 +49,6 @@ class ProcessRecord:
                 until = cpu
         return max(0.0, until - before)
 
-    def overlap_s(self, start: float, end: float) -> float:
-        """How long this process was seen alive inside ``[start, end]``."""
-        return max(0.0, min(self.last_seen, end) - max(self.first_seen, start))
-
 
 @dataclass
 class _Live:
