@@ -6,6 +6,7 @@ tested with synthetic numbers, independent of the speed or load of the machine.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -59,6 +60,23 @@ def raw_speedup(serial: Sequence[float], parallel: Sequence[float]) -> float:
     return min(serial) / min(parallel)
 
 
+MAX_WORK_INFLATION = 1.5  # at or above: children burnt far more CPU than the work needs; never a pass
+FAIL_WORK_INFLATION = 1.75  # at or above: the work was repeated (k workers repeating all of it: about k)
+
+
+def work_inflation(parallel_worker_cpu_s: Sequence[float], serial_cpu_s: Sequence[float]) -> float:
+    """CPU the children spent on the work, over the CPU the same work takes in one process.
+
+    About 1 when the work was shared; about k when each of k workers repeated all of it,
+    or when busy children burnt CPU beside a caller that did the work. Medians, because
+    CPU time is not immune to the host: the same serial work took 0.60 s and 0.85 s of
+    CPU in neighbouring runs here. 1.0 when the serial CPU is unknown.
+    """
+    if not parallel_worker_cpu_s or not serial_cpu_s or statistics.median(serial_cpu_s) <= 0.05:
+        return 1.0
+    return statistics.median(parallel_worker_cpu_s) / statistics.median(serial_cpu_s)
+
+
 def judge_speedup(
     parallelism_runs: Sequence[float],
     serial: Sequence[float],
@@ -66,13 +84,15 @@ def judge_speedup(
     effective_workers: int,
     reference: Sequence[float] | None = None,
     final: bool = False,
+    inflation: float = 1.0,
 ) -> SpeedupVerdict:
     """Decide a speedup check from the runs of one session.
 
     ``parallelism_runs`` are the submission's parallel runs measured by :func:`parallelism`;
     ``serial``/``parallel`` the wall times of its own work done serially and in parallel,
     interleaved; ``reference`` the parallelism the grader's own workload reached in the
-    same slots, which says what the machine can give right now.
+    same slots, which says what the machine can give right now; ``inflation`` the
+    :func:`work_inflation` of the runs (busy children that repeat the work are no speedup).
 
     Parallelism decides: it is read within one run, so it does not swing with the speed
     of shared cores the way the ratio of two separate runs does (on these machines the
@@ -92,7 +112,10 @@ def judge_speedup(
     par = max(parallelism_runs)
     good, bad = pass_threshold(effective_workers), fail_threshold(effective_workers)
     figures = f"{par:.2f} cores busy on average, {raw:.2f}x faster than serial"
-    if par >= good and raw >= MIN_RAW_SPEEDUP:
+    if inflation >= MAX_WORK_INFLATION:
+        figures += f", {inflation:.1f}x the CPU of the work in one process"
+    wasted = inflation >= MAX_WORK_INFLATION
+    if par >= good and raw >= MIN_RAW_SPEEDUP and not wasted:
         return SpeedupVerdict(Decision.PASS, par, raw, None, effective_workers, figures)
     if reference is None:
         return SpeedupVerdict(Decision.NEED_REFERENCE, par, raw, None, effective_workers, "calibrating")
@@ -117,7 +140,18 @@ def judge_speedup(
             f"the work kept {par:.2f} cores busy ({raw:.2f}x faster than serial), while the "
             f"grader's own parallel reference kept {ref:.2f} busy in the same moments",
         )
-    if par >= min(good, 0.8 * ref) and raw >= MIN_RAW_SPEEDUP:
+    if inflation >= FAIL_WORK_INFLATION:
+        return SpeedupVerdict(
+            Decision.FAIL,
+            par,
+            raw,
+            ref,
+            effective_workers,
+            f"the child processes used {inflation:.1f}x the CPU that the same work takes in one process "
+            f"({raw:.2f}x faster than serial): each repeated the work, or burnt CPU beside it, "
+            f"instead of taking a share of it",
+        )
+    if par >= min(good, 0.8 * ref) and raw >= MIN_RAW_SPEEDUP and not wasted:
         return SpeedupVerdict(Decision.PASS, par, raw, ref, effective_workers, f"{figures}; reference {ref:.2f}")
     if not final:
         return SpeedupVerdict(Decision.NEED_MORE, par, raw, ref, effective_workers, "inconclusive so far")

@@ -8,6 +8,7 @@ from grader.verdicts import (
     overlap_samples,
     parallelism,
     pass_threshold,
+    work_inflation,
 )
 
 
@@ -55,6 +56,35 @@ def test_cpu_busy_but_not_faster_is_never_a_pass() -> None:
     # every worker computing everything: cores busy, no time saved
     verdict = judge_speedup([1.9], [1.0], [1.5], 2, reference=[1.8], final=True)
     assert verdict.decision is Decision.SKIP
+
+
+def test_repeated_work_is_measured_by_cpu_not_by_the_clock() -> None:
+    # two workers that each do all of 1 s of work: 2 s of child CPU
+    assert work_inflation([2.02, 1.97], [1.0, 1.04]) > 1.85
+    # one run on a slow moment of the host (0.85 s where its neighbours took 0.6 s) is outvoted
+    assert work_inflation([1.36, 1.3, 1.41], [0.64, 0.6, 0.85]) > 2.0
+    assert work_inflation([0.62, 0.6, 0.61], [0.6, 0.85, 0.6]) < 1.1
+    assert work_inflation([1.0], [0.0]) == 1.0  # serial CPU unknown: no evidence
+
+
+def test_repeated_work_fails_when_the_machine_can_show_parallelism() -> None:
+    # cores busy and about as fast as serial: without the CPU evidence this passed
+    args = ([1.95, 1.9], [1.0, 1.02], [1.1, 1.05], 2)
+    assert judge_speedup(*args).decision is Decision.PASS
+    assert judge_speedup(*args, inflation=1.9).decision is Decision.NEED_REFERENCE
+    verdict = judge_speedup(*args, reference=[1.8], inflation=1.9)
+    assert verdict.decision is Decision.FAIL
+    assert "1.9x the CPU" in verdict.reason and "repeated the work" in verdict.reason
+    assert judge_speedup(*args, reference=[1.1], inflation=1.9).decision is Decision.SKIP
+
+
+def test_cpu_time_spread_of_shared_work_does_not_fail_it() -> None:
+    assert judge_speedup([1.7], [1.0], [0.6], 2, inflation=1.3).decision is Decision.PASS
+    # between the bars: no pass, but no fail either
+    args = ([1.6], [1.0], [0.9], 2)
+    assert judge_speedup(*args, reference=[1.7], inflation=1.6).decision is Decision.NEED_MORE
+    final = judge_speedup(*args, reference=[1.7], inflation=1.6, final=True)
+    assert final.decision is Decision.SKIP and "1.6x the CPU" in final.reason
 
 
 def test_noisy_serial_timing_does_not_veto_clear_parallelism() -> None:

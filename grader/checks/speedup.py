@@ -14,7 +14,15 @@ from typing import Any
 from grader.checks.support import CheckFailed, Submission, skip, value_of
 from grader.environment import usable_cpus
 from grader.sandbox.results import RunResult
-from grader.verdicts import CpuSpread, Decision, SpeedupVerdict, judge_cpu_spread, judge_speedup, parallelism
+from grader.verdicts import (
+    CpuSpread,
+    Decision,
+    SpeedupVerdict,
+    judge_cpu_spread,
+    judge_speedup,
+    parallelism,
+    work_inflation,
+)
 
 FIRST_ROUNDS = 2
 CALIBRATION_ROUNDS = 2
@@ -36,14 +44,28 @@ class Measurement:
             parallelism(worker_cpu(run), busy_wall(run), startup_cpu(run, self.start_method)) for run in self.parallel
         ]
 
+    def parallel_cpu(self) -> list[float]:
+        """CPU the child processes spent in each parallel run, start-up discounted."""
+        return [sum(worker_cpu(run, startup_cpu(run, self.start_method))) for run in self.parallel]
+
+    def serial_cpu(self) -> list[float]:
+        return [caller_cpu(run) for run in self.serial]
+
+    def inflation(self) -> float:
+        """Children's CPU in the parallel runs against the caller's CPU in the serial runs."""
+        return work_inflation(self.parallel_cpu(), self.serial_cpu())
+
     def figures(self) -> dict[str, Any]:
         verdict = self.verdict
         return {
             "serial_s": [round(r.wall_s or 0.0, 3) for r in self.serial],
             "parallel_s": [round(r.wall_s or 0.0, 3) for r in self.parallel],
+            "serial_cpu_s": [round(c, 3) for c in self.serial_cpu()],
+            "parallel_cpu_s": [round(c, 3) for c in self.parallel_cpu()],
             "parallelism": [round(p, 3) for p in self.parallelism_runs()],
             "reference_parallelism": [round(p, 3) for p in self.reference] or None,
             "raw_speedup": round(verdict.raw_speedup, 3) if verdict else None,
+            "work_inflation": round(self.inflation(), 3) if self.parallel else None,
             "effective_workers": verdict.effective_workers if verdict else None,
         }
 
@@ -63,9 +85,17 @@ def busy_wall(run: RunResult) -> float:
     return run.returned_at - max(run.started_at, first)
 
 
-def worker_cpu(run: RunResult) -> list[float]:
+def worker_cpu(run: RunResult, startup_cpu_s: float = 0.0) -> list[float]:
+    """CPU of each child process during the call, less ``startup_cpu_s`` each."""
     assert run.started_at is not None and run.returned_at is not None
-    return [p.cpu_between(run.started_at, run.returned_at + 0.05) for p in run.workers()]
+    return [max(0.0, p.cpu_between(run.started_at, run.returned_at + 0.05) - startup_cpu_s) for p in run.workers()]
+
+
+def caller_cpu(run: RunResult) -> float:
+    """CPU of the calling process during the call."""
+    assert run.started_at is not None and run.returned_at is not None
+    main = next(p for p in run.processes if p.role == "main")
+    return main.cpu_between(run.started_at, run.returned_at)
 
 
 def _rounds(
@@ -106,6 +136,7 @@ def _judge(result: Measurement, effective: int, final: bool = False) -> SpeedupV
         effective,
         result.reference or None,
         final,
+        result.inflation(),
     )
 
 
@@ -145,10 +176,8 @@ def measure(
 def cpu_spread_of(measurement: Measurement, expected_workers: int) -> CpuSpread:
     """Judge from the first parallel run whether child processes burnt the CPU of the work."""
     run = measurement.parallel[0]
-    assert run.started_at is not None and run.returned_at is not None
-    main = next(p for p in run.processes if p.role == "main")
     return judge_cpu_spread(
-        main.cpu_between(run.started_at, run.returned_at),
+        caller_cpu(run),
         worker_cpu(run),
         expected_workers,
         startup_cpu(run, measurement.start_method),
