@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,17 @@ def flawed_cases() -> list[Case]:
     return cases
 
 
-def tally(case: Case, report: GradeReport, table: dict[str, Counter[str]], misses: list[str]) -> None:
+@dataclass
+class Tally:
+    table: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    misses: list[str] = field(default_factory=list)
+    skips: Counter[str] = field(default_factory=Counter)
+    skip_reasons: dict[str, str] = field(default_factory=dict)
+    inflation: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+
+def tally(case: Case, report: GradeReport, into: Tally) -> None:
+    table, misses = into.table, into.misses
     for exercise in report.exercises:
         for check in exercise.checks:
             if case.name == "solutions" or check.id in case.must_pass.get(exercise.id, set()):
@@ -66,8 +76,13 @@ def tally(case: Case, report: GradeReport, table: dict[str, Counter[str]], misse
             else:
                 continue
             row = table[check.kind.value]
+            if isinstance(check.data.get("work_inflation"), float):
+                into.inflation[expected].append(check.data["work_inflation"])
             if check.status is Status.SKIPPED:
                 row["skipped"] += 1
+                where = f"{case.name}/{exercise.id}/{check.id}"
+                into.skips[where] += 1
+                into.skip_reasons[where] = check.message
             elif (check.status is Status.PASSED) == (expected == "pass"):
                 row["right"] += 1
             elif expected == "pass":
@@ -92,8 +107,8 @@ def main() -> None:
     cases = [solutions_case(), *flawed_cases()]
     if args.only:
         cases = [c for c in cases if c.name in args.only]
-    table: dict[str, Counter[str]] = defaultdict(Counter)
-    misses: list[str] = []
+    seen = Tally()
+    table, misses = seen.table, seen.misses
     timings: dict[str, list[float]] = defaultdict(list)
     settings = Settings((args.start_method,), 60.0, Isolation(Limits(), probe()))
     print(f"isolation: {settings.isolation.layers.report()}", flush=True)
@@ -104,7 +119,7 @@ def main() -> None:
             for case in cases:
                 exercises = catalogue.resolve(list(case.exercises))
                 report, _ = grade(case.folder, exercises, settings, case.name)
-                tally(case, report, table, misses)
+                tally(case, report, seen)
                 if case.name == "solutions":
                     for exercise in report.exercises:
                         timings[exercise.id].append(exercise.duration_s)
@@ -123,10 +138,17 @@ def main() -> None:
         print(f"{kind:<12} {row['right']:>6} {row['false pass']:>11} {row['false fail']:>11} {row['skipped']:>8}")
     if timings:
         print("\ngrading time of the reference solutions per exercise (s): median / max")
-        for exercise, values in timings.items():
-            print(f"  {exercise:<22} {statistics.median(values):6.2f} / {max(values):6.2f}")
+        for exercise_id, values in timings.items():
+            print(f"  {exercise_id:<22} {statistics.median(values):6.2f} / {max(values):6.2f}")
         totals = [sum(v[i] for v in timings.values()) for i in range(len(next(iter(timings.values()))))]
         print(f"  {'all nine':<22} {statistics.median(totals):6.2f} / {max(totals):6.2f}")
+    for expected, values in sorted(seen.inflation.items()):
+        print(
+            f"\nwork inflation of speedup checks that must {expected} (children's CPU / serial CPU): "
+            f"min {min(values):.2f}, median {statistics.median(values):.2f}, max {max(values):.2f} ({len(values)})"
+        )
+    for where, count in sorted(seen.skips.items()):
+        print(f"skipped {count}x: {where}, last because: {seen.skip_reasons[where][:160]}")
     for miss in misses:
         print(miss)
 
