@@ -2,7 +2,8 @@
 
 Prints, per check kind, how many verdicts were right, how many were false passes (a
 check passed that must not), false fails (a check that must pass did not) and skips,
-then the grading time of each exercise of the reference solutions.
+then the grading time of each exercise of the reference solutions, the spread of the
+speedup checks' work inflation, every skipped check with its reason, and every miss.
 
     python benchmarks/verdicts.py --rounds 20
     python benchmarks/verdicts.py --rounds 20 --busy 1     # with one busy-loop process running
