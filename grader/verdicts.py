@@ -40,6 +40,11 @@ def fail_threshold(effective_workers: int) -> float:
     return 1.0 + 0.1 * (effective_workers - 1)
 
 
+def work_cpu(worker_cpu_s: Sequence[float], startup_cpu_s: float = 0.0) -> list[float]:
+    """Each child's CPU less what starting an idle child costs (never below zero)."""
+    return [max(0.0, cpu - startup_cpu_s) for cpu in worker_cpu_s]
+
+
 def parallelism(worker_cpu_s: Sequence[float], wall_s: float, startup_cpu_s: float = 0.0) -> float:
     """CPU seconds the child processes spent on the work per second of the call.
 
@@ -49,7 +54,7 @@ def parallelism(worker_cpu_s: Sequence[float], wall_s: float, startup_cpu_s: flo
     """
     if wall_s <= 0:
         return 0.0
-    return sum(max(0.0, cpu - startup_cpu_s) for cpu in worker_cpu_s) / wall_s
+    return sum(work_cpu(worker_cpu_s, startup_cpu_s)) / wall_s
 
 
 MIN_RAW_SPEEDUP = 0.75  # a parallel run may not be much slower than the best serial one
@@ -112,9 +117,9 @@ def judge_speedup(
     par = max(parallelism_runs)
     good, bad = pass_threshold(effective_workers), fail_threshold(effective_workers)
     figures = f"{par:.2f} cores busy on average, {raw:.2f}x faster than serial"
-    if inflation >= MAX_WORK_INFLATION:
-        figures += f", {inflation:.1f}x the CPU of the work in one process"
     wasted = inflation >= MAX_WORK_INFLATION
+    if wasted:
+        figures += f", {inflation:.1f}x the CPU of the work in one process"
     if par >= good and raw >= MIN_RAW_SPEEDUP and not wasted:
         return SpeedupVerdict(Decision.PASS, par, raw, None, effective_workers, figures)
     if reference is None:
@@ -181,7 +186,7 @@ def judge_cpu_spread(
     call. ``startup_cpu_s`` is what starting an idle child costs (large under spawn),
     discounted so that idle decoys do not count as workers.
     """
-    work = [max(0.0, cpu - startup_cpu_s) for cpu in worker_cpu_s]
+    work = work_cpu(worker_cpu_s, startup_cpu_s)
     total = sum(work)
     fair_share = total / max(1, expected_workers)
     busy = sum(1 for cpu in work if total > 0 and cpu >= 0.3 * fair_share)

@@ -21,6 +21,7 @@ from grader.verdicts import (
     judge_cpu_spread,
     judge_speedup,
     parallelism,
+    work_cpu,
     work_inflation,
 )
 
@@ -46,7 +47,7 @@ class Measurement:
 
     def parallel_cpu(self) -> list[float]:
         """CPU the child processes spent in each parallel run, start-up discounted."""
-        return [sum(worker_cpu(run, startup_cpu(run, self.start_method))) for run in self.parallel]
+        return [sum(work_cpu(worker_cpu(run), startup_cpu(run, self.start_method))) for run in self.parallel]
 
     def serial_cpu(self) -> list[float]:
         return [caller_cpu(run) for run in self.serial]
@@ -85,10 +86,10 @@ def busy_wall(run: RunResult) -> float:
     return run.returned_at - max(run.started_at, first)
 
 
-def worker_cpu(run: RunResult, startup_cpu_s: float = 0.0) -> list[float]:
-    """CPU of each child process during the call, less ``startup_cpu_s`` each."""
+def worker_cpu(run: RunResult) -> list[float]:
+    """CPU of each child process during the call."""
     assert run.started_at is not None and run.returned_at is not None
-    return [max(0.0, p.cpu_between(run.started_at, run.returned_at + 0.05) - startup_cpu_s) for p in run.workers()]
+    return [p.cpu_between(run.started_at, run.returned_at + 0.05) for p in run.workers()]
 
 
 def caller_cpu(run: RunResult) -> float:
