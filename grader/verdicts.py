@@ -65,6 +65,7 @@ def raw_speedup(serial: Sequence[float], parallel: Sequence[float]) -> float:
     return min(serial) / min(parallel)
 
 
+NO_CHILD_WORK = 0.25  # below: the children did (next to) none of the work; serial on any machine
 MAX_WORK_INFLATION = 1.5  # at or above: children burnt far more CPU than the work needs; never a pass
 FAIL_WORK_INFLATION = 1.75  # at or above: the work was repeated (k workers repeating all of it: about k)
 
@@ -97,7 +98,9 @@ def judge_speedup(
     ``serial``/``parallel`` the wall times of its own work done serially and in parallel,
     interleaved; ``reference`` the parallelism the grader's own workload reached in the
     same slots, which says what the machine can give right now; ``inflation`` the
-    :func:`work_inflation` of the runs (busy children that repeat the work are no speedup).
+    :func:`work_inflation` of the runs (busy children that repeat the work are no speedup;
+    children that did almost none of it fail at once, on any machine, one core included:
+    serial code is serial everywhere, so there is nothing to calibrate).
 
     Parallelism decides: it is read within one run, so it does not swing with the speed
     of shared cores the way the ratio of two separate runs does (on these machines the
@@ -105,6 +108,16 @@ def judge_speedup(
     ratio only vetoes a pass when the parallel run was clearly slower than serial.
     """
     raw = raw_speedup(serial, parallel)
+    if inflation < NO_CHILD_WORK:
+        return SpeedupVerdict(
+            Decision.FAIL,
+            max(parallelism_runs, default=0.0),
+            raw,
+            None,
+            effective_workers,
+            f"no child process did measurable CPU work: the children used {inflation:.0%} of the CPU that "
+            f"the work takes in one process, so it ran in the calling process (serial on any machine)",
+        )
     if effective_workers < 2:
         return SpeedupVerdict(
             Decision.SKIP,

@@ -32,6 +32,16 @@ def test_one_core_is_skipped_not_failed() -> None:
     assert judge_speedup([0.9], [1.0], [1.0], 1).decision is Decision.SKIP
 
 
+def test_no_child_work_fails_on_any_machine() -> None:
+    # the caller did the work: children used 5% of its CPU; no reference, one core or two
+    for cores in (1, 2):
+        verdict = judge_speedup([0.05], [1.0], [1.0], cores, inflation=0.05)
+        assert verdict.decision is Decision.FAIL
+        assert "no child process did measurable CPU work" in verdict.reason
+    # a busy machine's reference cannot turn it into a skip either
+    assert judge_speedup([0.05], [1.0], [1.0], 2, reference=[0.9], inflation=0.1).decision is Decision.FAIL
+
+
 def test_low_parallelism_asks_for_the_reference() -> None:
     assert judge_speedup([0.98], [1.0], [1.0], 2).decision is Decision.NEED_REFERENCE
 
