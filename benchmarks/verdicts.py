@@ -1,4 +1,4 @@
-"""Verdict benchmark: grade the solutions and the flawed submissions again and again.
+"""Verdict benchmark: grade the solutions, the unusual-but-correct and the flawed submissions again and again.
 
 Prints, per check kind, how many verdicts were right, how many were false passes (a
 check passed that must not), false fails (a check that must pass did not) and skips,
@@ -40,11 +40,18 @@ class Case:
     exercises: tuple[str, ...]
     must_pass: dict[str, set[str]]  # exercise -> checks that must pass
     must_not_pass: dict[str, set[str]]  # exercise -> checks that must not pass
+    correct: bool = False  # every check must pass (the solutions, the unusual-but-correct corpus)
 
 
-def solutions_case() -> Case:
+UNUSUAL = ("unusual_a", "unusual_b")
+
+
+def correct_cases() -> list[Case]:
     ids = tuple(e.id for e in catalogue.EXERCISES)
-    return Case("solutions", ROOT / "solutions", ids, {}, {})
+    return [
+        Case("solutions", ROOT / "solutions", ids, {}, {}, correct=True),
+        *(Case(name, SUBMISSIONS / name, ids, {}, {}, correct=True) for name in UNUSUAL),
+    ]
 
 
 def flawed_cases() -> list[Case]:
@@ -70,7 +77,7 @@ def tally(case: Case, report: GradeReport, into: Tally) -> None:
     table, misses = into.table, into.misses
     for exercise in report.exercises:
         for check in exercise.checks:
-            if case.name == "solutions" or check.id in case.must_pass.get(exercise.id, set()):
+            if case.correct or check.id in case.must_pass.get(exercise.id, set()):
                 expected = "pass"
             elif check.id in case.must_not_pass.get(exercise.id, set()):
                 expected = "fail"
@@ -105,7 +112,7 @@ def main() -> None:
     parser.add_argument("--start-method", default="forkserver")
     parser.add_argument("--only", action="append", default=[], help="case names to run (default: all)")
     args = parser.parse_args()
-    cases = [solutions_case(), *flawed_cases()]
+    cases = [*correct_cases(), *flawed_cases()]
     if args.only:
         cases = [c for c in cases if c.name in args.only]
     seen = Tally()

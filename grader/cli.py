@@ -69,6 +69,13 @@ def _add_grade_options(grade_cmd: argparse.ArgumentParser) -> None:
     limits.add_argument("--max-file-mb", type=int, metavar="MB", help="largest file a run may write (64)")
     limits.add_argument("--max-open-files", type=int, metavar="N", help="open files per process (256)")
     limits.add_argument(
+        "--max-disk-mb",
+        type=int,
+        metavar="MB",
+        help="all that one run may write: its private /tmp, /var/tmp and work directory, a tmpfs counted "
+        "as memory too (512)",
+    )
+    limits.add_argument(
         "--no-root-layers",
         action="store_true",
         help="do not use the layers that need root (cgroup, unprivileged user), as on a laptop",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import functools
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +16,7 @@ from grader.sandbox.launcher import run
 from grader.sandbox.results import RunRequest, RunResult
 
 IMPORT_TIMEOUT_S = 20.0
+STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) - {"__future__", "this", "antigravity"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,53 @@ def _file_problem(directory: Path, exercise: Exercise) -> str | None:
         line = path.read_bytes()[: error.start].count(b"\n") + 1
         return f"{exercise.filename} is not valid UTF-8 (byte {error.start}, line {line}): save it with UTF-8 encoding"
     return None
+
+
+# What every exercise's processes import: the machinery of multiprocessing and
+# concurrent.futures under each start method.
+MACHINERY = (
+    "multiprocessing.pool, multiprocessing.managers, multiprocessing.queues, multiprocessing.sharedctypes, "
+    "multiprocessing.connection, multiprocessing.synchronize, multiprocessing.forkserver, "
+    "multiprocessing.popen_spawn_posix, multiprocessing.popen_forkserver, multiprocessing.popen_fork, "
+    "multiprocessing.resource_tracker, multiprocessing.spawn, concurrent.futures.process"
+)
+
+
+@functools.cache
+def machinery_modules() -> frozenset[str]:
+    """Top-level standard-library modules that multiprocessing needs (asked of a fresh interpreter)."""
+    code = f"import sys, {MACHINERY}; print(' '.join(m.split('.')[0] for m in sys.modules))"
+    done = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    return frozenset(done.stdout.split()) & STDLIB
+
+
+def _imported_by(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()  # reported by the import in the sandbox, with its line
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _shadow_problem(directory: Path, exercise: Exercise) -> str | None:
+    """A file of the submission named like a standard-library module this exercise needs."""
+    shadows = sorted(p.stem for p in directory.glob("*.py") if p.stem in STDLIB and p.is_file())
+    if not shadows:
+        return None
+    source = (directory / exercise.filename).read_text(encoding="utf-8", errors="replace")
+    needed = machinery_modules() | _imported_by(source)
+    hit = [name for name in shadows if name in needed]
+    if not hit:
+        return None
+    who = {name: "multiprocessing" if name in machinery_modules() else exercise.filename for name in hit}
+    parts = [f"rename {name}.py: it hides Python's {name} module, which {who[name]} needs" for name in hit]
+    return "; ".join(parts) + " (run as a script, Python would import your file instead)"
 
 
 def _import_problem(result: RunResult, exercise: Exercise, limit: float) -> str | None:
@@ -74,7 +126,7 @@ def _import_problem(result: RunResult, exercise: Exercise, limit: float) -> str 
 def preflight(
     directory: Path, exercise: Exercise, isolation: Isolation | None = None, timeout: float = IMPORT_TIMEOUT_S
 ) -> Preflight:
-    problem = _file_problem(directory, exercise)
+    problem = _file_problem(directory, exercise) or _shadow_problem(directory, exercise)
     if problem is not None:
         return Preflight(problem, 0.0)
     limit = min(timeout, IMPORT_TIMEOUT_S)

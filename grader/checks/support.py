@@ -326,34 +326,6 @@ def check_empty_inputs(submission: Submission, expected: dict[str, Any]) -> None
             raise CheckFailed(f"{name}([]) should return {expected[name]!r}; it returned {value!r}")
 
 
-def check_uses(source: str, names: list[str], advice: str) -> dict[str, Any]:
-    """API: the taught names are used in the code (imports, comments and docstrings don't count).
-
-    ``Queue`` must be called (``Queue()``, ``mp.Queue()``); ``.submit`` must be an
-    attribute of something (``executor.submit``), called or not.
-    """
-    import ast
-
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as error:
-        raise SubmissionError(f"cannot read the file: {error}") from error
-    used: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute):
-            used.add("." + node.attr)
-        if isinstance(node, ast.Call):
-            if isinstance(node.func, ast.Name):
-                used.add(node.func.id)
-            elif isinstance(node.func, ast.Attribute):
-                used.add(node.func.attr)
-    missing = [name for name in names if name not in used]
-    if missing:
-        shown = ", ".join(name if name.startswith(".") else f"{name}()" for name in missing)
-        raise CheckFailed(f"the code never uses {shown}: {advice}", missing=missing)
-    return {"uses": names}
-
-
 def primes_below(limit: int) -> int:
     """The grader's own count of primes below ``limit`` (a sieve, independent of the submission)."""
     if limit < 3:

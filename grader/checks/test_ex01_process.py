@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
+from grader.checks.api import ApiRule, check_api
 from grader.checks.support import (
     Call,
     CheckFailed,
     Submission,
     check_nothing_left,
-    check_uses,
     limit_notes,
     value_of,
 )
@@ -117,10 +117,21 @@ def test_children_exited(submission: Submission, evidence: dict[str, Any]) -> No
     evidence.update(check_nothing_left(main_run(submission), "run_both"))
 
 
+# Process.start called by run_both itself: any Process class or subclass, any context; not
+# the workers that a pool, an executor or a manager starts.
+PROCESS_STARTED = ApiRule(
+    frozenset({"Process.start"}), "started a process itself", source=frozenset({"multiprocessing.Process.start"})
+)
+
+
 @pytest.mark.check("uses-process", "api", 1)
-def test_uses_process(submission: Submission) -> None:
-    check_uses(
-        submission.source(),
-        ["Process", ".start", ".join"],
-        "create each process with multiprocessing.Process(target=..., args=...), then start() and join() it",
+def test_uses_process(submission: Submission, evidence: dict[str, Any]) -> None:
+    evidence.update(
+        check_api(
+            main_run(submission),
+            "run_both",
+            submission,
+            PROCESS_STARTED,
+            "create each process with multiprocessing.Process(target=..., args=...), then start() and join() it",
+        )
     )

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
+from grader.checks.api import ApiRule, check_api
 from grader.checks.support import (
     MAGIC_DELAY,
     CheckFailed,
     Submission,
     check_nothing_left,
     check_reported_pids,
-    check_uses,
     rendezvous,
     value_of,
 )
@@ -105,10 +105,17 @@ def test_workers_gone(submission: Submission, evidence: dict[str, Any]) -> None:
     check_nothing_left(pair_run(submission), "square_and_cube")
 
 
+# submit() called by the submission itself on a concurrent.futures executor (not the
+# submit that Executor.map makes internally).
+SUBMITTED = ApiRule(
+    frozenset({"ProcessPoolExecutor.submit", "ThreadPoolExecutor.submit"}),
+    "called submit() on an executor",
+    source=frozenset({"concurrent.futures.ProcessPoolExecutor.submit"}),
+)
+
+
 @pytest.mark.check("uses-submit", "api", 1)
-def test_uses_submit(submission: Submission) -> None:
-    check_uses(
-        submission.source(),
-        ["ProcessPoolExecutor", ".submit"],
-        "create a ProcessPoolExecutor and hand it each task with executor.submit(function, *args)",
-    )
+def test_uses_submit(submission: Submission, evidence: dict[str, Any]) -> None:
+    advice = "create a ProcessPoolExecutor and hand it each task with executor.submit(function, *args)"
+    for what, result in (("square_and_cube", pair_run(submission)), ("submit_all", all_run(submission))):
+        evidence[what] = check_api(result, what, submission, SUBMITTED, advice).get("used")

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from grader.checks import speedup
+from grader.checks.api import ApiRule, check_api
 from grader.checks.support import (
     MAGIC_DELAY,
     CheckFailed,
@@ -15,7 +16,6 @@ from grader.checks.support import (
     check_empty_inputs,
     check_nothing_left,
     check_reported_pids,
-    check_uses,
     primes_below,
     rendezvous,
     value_of,
@@ -96,10 +96,17 @@ def test_workers_gone(submission: Submission, primes: speedup.Measurement, evide
     check_nothing_left(squares_run(submission), "map_squares")
 
 
+# ProcessPoolExecutor.map called by the submission itself.
+MAPPED = ApiRule(
+    frozenset({"ProcessPoolExecutor.map"}),
+    "called map() on a ProcessPoolExecutor",
+    source=frozenset({"concurrent.futures.ProcessPoolExecutor.map"}),
+)
+
+
 @pytest.mark.check("uses-map", "api", 1)
-def test_uses_map(submission: Submission) -> None:
-    check_uses(
-        submission.source(),
-        ["ProcessPoolExecutor", ".map"],
-        "create a ProcessPoolExecutor and call executor.map(function, inputs)",
-    )
+def test_uses_map(submission: Submission, primes: speedup.Measurement, evidence: dict[str, Any]) -> None:
+    speedup.returned_value(primes, submission)
+    advice = "create a ProcessPoolExecutor and call executor.map(function, inputs)"
+    for what, result in (("count_primes_parallel", primes.parallel[0]), ("map_squares", squares_run(submission))):
+        evidence[what] = check_api(result, what, submission, MAPPED, advice).get("used")

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from grader.checks import speedup
+from grader.checks.api import ApiRule, check_api
 from grader.checks.support import (
     CheckFailed,
     Submission,
     check_empty_inputs,
     check_nothing_left,
-    check_uses,
     primes_below,
     value_of,
 )
@@ -101,8 +101,21 @@ def test_pool_closed(submission: Submission, primes: speedup.Measurement, eviden
     check_nothing_left(squares_run(submission), "pool_squares")
 
 
+# A Pool's mapping methods called by the submission itself (apply and apply_async do not
+# count: they hand over one task at a time).
+POOL_MAPPED = ApiRule(
+    frozenset(f"Pool.{name}" for name in ("map", "starmap", "imap", "imap_unordered", "map_async", "starmap_async")),
+    "called map() (or starmap, imap and their async forms) on a multiprocessing.Pool",
+    source=frozenset(
+        f"multiprocessing.Pool.{name}"
+        for name in ("map", "starmap", "imap", "imap_unordered", "map_async", "starmap_async")
+    ),
+)
+
+
 @pytest.mark.check("uses-pool-map", "api", 1)
-def test_uses_pool_map(submission: Submission) -> None:
-    check_uses(
-        submission.source(), ["Pool", ".map"], "create a multiprocessing.Pool and call pool.map(function, inputs)"
-    )
+def test_uses_pool_map(submission: Submission, primes: speedup.Measurement, evidence: dict[str, Any]) -> None:
+    speedup.returned_value(primes, submission)
+    advice = "create a multiprocessing.Pool and call pool.map(function, inputs)"
+    for what, result in (("pool_squares", squares_run(submission)), ("pool_count_primes", primes.parallel[0])):
+        evidence[what] = check_api(result, what, submission, POOL_MAPPED, advice).get("used")

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
+from grader.checks.api import CONTEXT, ApiRule, check_api
 from grader.checks.support import (
     MAGIC_DELAY,
     CheckFailed,
     Submission,
     check_nothing_left,
     check_reported_pids,
-    check_uses,
     rendezvous,
     value_of,
 )
@@ -100,10 +100,16 @@ def test_workers_gone(submission: Submission, evidence: dict[str, Any]) -> None:
     evidence.update(check_nothing_left(small_run(submission), "process_all"))
 
 
+# A multiprocessing Queue or JoinableQueue created by the submission (from any context).
+QUEUE_MADE = ApiRule(
+    frozenset({"Queue", "JoinableQueue"}),
+    "created a multiprocessing Queue",
+    entries=frozenset({CONTEXT + "Queue", CONTEXT + "JoinableQueue", "multiprocessing/queues.py:__init__"}),
+    source=frozenset({"multiprocessing.Queue", "multiprocessing.JoinableQueue"}),
+)
+
+
 @pytest.mark.check("uses-queue", "api", 1)
-def test_uses_queue(submission: Submission) -> None:
-    check_uses(
-        submission.source(),
-        ["Queue", "Process"],
-        "make the task and result queues with multiprocessing.Queue() and start the workers as Processes",
-    )
+def test_uses_queue(submission: Submission, evidence: dict[str, Any]) -> None:
+    advice = "make the task and result queues with multiprocessing.Queue() and start the workers as Processes"
+    evidence.update(check_api(small_run(submission), "process_all", submission, QUEUE_MADE, advice))

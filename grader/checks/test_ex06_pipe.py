@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from grader.checks.support import CheckFailed, Submission, check_nothing_left, check_uses, value_of
+from grader.checks.api import CONTEXT, ApiRule, check_api
+from grader.checks.support import CheckFailed, Submission, check_nothing_left, value_of
 
 EXERCISE = "ex06_pipe"
 MESSAGES = ["hello", "World", "multi processing", "straße", "ok!"]
@@ -103,6 +104,16 @@ def test_child_gone(submission: Submission, evidence: dict[str, Any]) -> None:
     evidence.update(check_nothing_left(echo_run(submission), "echo_all"))
 
 
+# A Pipe (duplex or one-way) made by the submission, from any context.
+PIPE_MADE = ApiRule(
+    frozenset({"Pipe"}),
+    "created a Pipe",
+    entries=frozenset({CONTEXT + "Pipe"}),
+    source=frozenset({"multiprocessing.Pipe"}),
+)
+
+
 @pytest.mark.check("uses-pipe", "api", 1)
-def test_uses_pipe(submission: Submission) -> None:
-    check_uses(submission.source(), ["Pipe", "Process"], "create the connection pair with multiprocessing.Pipe()")
+def test_uses_pipe(submission: Submission, evidence: dict[str, Any]) -> None:
+    advice = "create the connection pair with multiprocessing.Pipe()"
+    evidence.update(check_api(echo_run(submission), "echo_all", submission, PIPE_MADE, advice))

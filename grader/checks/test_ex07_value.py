@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from grader.checks.support import CheckFailed, Submission, check_nothing_left, check_uses, value_of
+from grader.checks.support import CheckFailed, Submission, SubmissionError, check_nothing_left, value_of
 from grader.verdicts import overlap_samples
 
 EXERCISE = "ex07_value"
@@ -74,5 +74,21 @@ def test_children_exited(submission: Submission, evidence: dict[str, Any]) -> No
 
 
 @pytest.mark.check("uses-get-lock", "api", 2)
-def test_uses_get_lock(submission: Submission) -> None:
-    check_uses(submission.source(), [".get_lock"], FIX)
+def test_uses_get_lock(submission: Submission, evidence: dict[str, Any]) -> None:
+    """The counter's own lock (what get_lock() returns) held at every write of the counter,
+    whether through ``.value`` or the raw ``get_obj()``: once per increment or over a batch."""
+    times = 50
+    result = submission.driver("locked_updates", times, timeout=30)
+    seen = value_of(result, f"increment(counter, {times})", submission.exercise)
+    if not isinstance(seen, dict):
+        raise SubmissionError("the grader's record of increment's writes did not come back")
+    evidence.update(seen, evidence="inside: the sandbox counted the writes and whether the lock was held")
+    touched = seen.get("writes", 0) + seen.get("raw_access", 0)
+    unguarded = seen.get("unguarded_writes", 0) + seen.get("unguarded_raw_access", 0)
+    if touched == 0:
+        raise CheckFailed(f"increment(counter, {times}) never wrote counter.value (nor counter.get_obj()): {FIX}")
+    if unguarded:
+        raise CheckFailed(
+            f"increment(counter, {times}) changed the counter {unguarded} time(s) without holding its lock "
+            f"(of {touched} accesses): {FIX}"
+        )

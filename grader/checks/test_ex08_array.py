@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from grader.checks.support import Call, CheckFailed, Submission, check_nothing_left, check_uses, value_of
+from grader.checks.api import CONTEXT, ApiRule, check_api
+from grader.checks.support import Call, CheckFailed, Submission, check_nothing_left, value_of
 
 EXERCISE = "ex08_array"
 SIZE, PROCS = 1_001, 4
@@ -66,10 +67,17 @@ def test_workers_gone(submission: Submission, evidence: dict[str, Any]) -> None:
     evidence.update(check_nothing_left(submission.call("parallel_squares", SIZE, PROCS), "parallel_squares"))
 
 
+# A shared Array (synchronized or raw) made by the submission, from any context.
+ARRAY_MADE = ApiRule(
+    frozenset({"Array", "RawArray"}),
+    "created a shared Array",
+    entries=frozenset({CONTEXT + "Array", CONTEXT + "RawArray"}),
+    source=frozenset({"multiprocessing.Array", "multiprocessing.RawArray"}),
+)
+
+
 @pytest.mark.check("uses-array", "api", 1)
-def test_uses_array(submission: Submission) -> None:
-    check_uses(
-        submission.source(),
-        ["Array", "Process"],
-        "share the results through multiprocessing.Array('q', size) written by the processes",
-    )
+def test_uses_array(submission: Submission, evidence: dict[str, Any]) -> None:
+    advice = "share the results through multiprocessing.Array('q', size) written by the processes"
+    result = submission.call("parallel_squares", SIZE, PROCS)
+    evidence.update(check_api(result, "parallel_squares", submission, ARRAY_MADE, advice))

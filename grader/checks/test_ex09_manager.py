@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from grader.checks.support import CheckFailed, Submission, check_empty_inputs, check_nothing_left, check_uses, value_of
+from grader.checks.api import CONTEXT, ApiRule, check_api
+from grader.checks.support import CheckFailed, Submission, check_empty_inputs, check_nothing_left, value_of
 
 EXERCISE = "ex09_manager"
 NUMBERS = random.Random(9).sample(range(-500, 500), 40)
@@ -90,10 +91,21 @@ def test_manager_shut_down(submission: Submission, evidence: dict[str, Any]) -> 
     check_nothing_left(submission.call("count_words", WORDS, 2), "count_words")
 
 
+# A manager server started by the submission: Manager(), a SyncManager or a BaseManager
+# subclass, started explicitly or by a `with` block.
+MANAGER_STARTED = ApiRule(
+    frozenset({"BaseManager.start"}),
+    "started a manager",
+    entries=frozenset({CONTEXT + "Manager", "multiprocessing/managers.py:__enter__"}),
+    source=frozenset({"multiprocessing.Manager", "multiprocessing.SyncManager.start", "multiprocessing.SyncManager"}),
+)
+
+
 @pytest.mark.check("uses-manager", "api", 1)
-def test_uses_manager(submission: Submission) -> None:
-    check_uses(
-        submission.source(),
-        ["Manager", ".list", ".dict"],
-        "create the shared containers with multiprocessing.Manager(): manager.list() and manager.dict()",
-    )
+def test_uses_manager(submission: Submission, evidence: dict[str, Any]) -> None:
+    advice = "create the shared containers with multiprocessing.Manager(): manager.list() and manager.dict()"
+    for what, result in (
+        ("gather_squares", gather_run(submission)),
+        ("count_words", submission.call("count_words", WORDS, 2)),
+    ):
+        evidence[what] = check_api(result, what, submission, MANAGER_STARTED, advice).get("used")

@@ -10,7 +10,10 @@ report's ``environment.isolation``:
   not root): the submission cannot see or signal the grader, nor reach the network,
   and gets a ``/dev/shm`` of its own that vanishes with it;
 - root: a cgroup per run (process and memory caps, a sure kill) and the submission
-  running as ``nobody``, so it cannot change the grader's files.
+  running as ``nobody``, so it cannot change the grader's files;
+- with PID and mount namespaces: a private filesystem view per run (its own files, the
+  interpreter and the standard library, a size-capped tmpfs for all it writes), so that
+  a run sees nothing of the machine, of the course or of another run, and leaves nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class Limits:
     cpu_seconds: int = 120
     max_file_mb: int = 64
     max_open_files: int = 256
+    max_disk_mb: int = 512  # all a run writes (its private tmpfs; counted as memory too)
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class Layers:
     netns: bool = False
     userns: bool = False
     private_shm: bool = False
+    private_fs: bool = False  # the run sees only its own files (a view built in its mount namespace)
     cgroup: str | None = None
     uid: str | None = None
     python: str = sys.executable  # the interpreter the sandbox runs
@@ -160,6 +165,13 @@ def probe(root_layers: bool = True, limits: Limits = Limits()) -> Layers:
             python, uid = found, NOBODY
         else:
             off["uid"] = why
+    private_fs = False
+    if works:
+        private_fs, why = _view_works(python, uid, limits)
+        if not private_fs:
+            off["private_fs"] = why
+    else:
+        off["private_fs"] = "needs PID and mount namespaces"
     return Layers(
         session=True,
         rlimits=hasattr(resource, "setrlimit"),
@@ -168,11 +180,126 @@ def probe(root_layers: bool = True, limits: Limits = Limits()) -> Layers:
         netns=works,
         userns=works and not is_root,
         private_shm=works,
+        private_fs=private_fs,
         cgroup=cgroup,
         uid=uid,
         python=python,
         off=off,
     )
+
+
+def _view_works(python: str, user: str | None, limits: Limits) -> tuple[bool, str]:
+    """Can a run's private filesystem view be built here? Tried once, in a throw-away scratch."""
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp(prefix="mpgrade-probe-"))
+    try:
+        layout = Scratch(scratch, private=True)
+        layout.create(user)
+        spec: dict[str, Any] = {"pidns": True, "netns": True, "userns": os.geteuid() != 0}
+        spec["view"] = layout.view(Limits(max_disk_mb=1, max_memory_mb=16))
+        if user is not None:
+            import pwd
+
+            entry = pwd.getpwnam(user)
+            spec.update(uid=entry.pw_uid, gid=entry.pw_gid)
+        command = [python, "-I", str(boot_copy() / JAIL.name), json.dumps(spec), "--", python, "-I", "-c", VIEW_PROBE]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=20, check=False, cwd=layout.work)
+        except (OSError, subprocess.SubprocessError) as error:
+            return False, str(error)
+        if done.returncode != 0:
+            return False, (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        return True, ""
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+# What a run must see in its view (a writable /tmp, semaphores) and what it must not (the
+# grader's own files, home directories): run by the probe above.
+VIEW_PROBE = (
+    "import multiprocessing, os, tempfile; "
+    f"assert not os.path.exists({str(Path(__file__).resolve())!r}), 'the grader is visible'; "
+    "assert not os.path.exists('/home'), 'home directories are visible'; "
+    "open(os.path.join(tempfile.gettempdir(), 'probe'), 'w').write('x'); "
+    "multiprocessing.Lock()"
+)
+
+
+VIEW_DIR = Path("/run/mpgrade")  # where a run sees its own directory inside its view
+VIEW_BOOT = Path("/run/mpgrade-boot")  # and the grader's boot files (read-only)
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """A run's scratch directory on the grader's side, and where the run sees its parts.
+
+    With a private view the directory is root's own (mode 700) and the run sees, at
+    ``VIEW_DIR``, a size-capped tmpfs of its own holding ``work`` and the evidence
+    directories, with the submission's copy bound read-only into it. Without one, the
+    run uses the directory itself, on the host's disk: ``work`` and the evidence
+    directories belong to the run's user, the submission's copy stays the grader's.
+    """
+
+    path: Path
+    private: bool = False
+    EVIDENCE = ("stacks", "rendezvous", "barrier", "api")
+
+    @property
+    def inside(self) -> Path:
+        """The directory as the run sees it."""
+        return VIEW_DIR if self.private else self.path
+
+    @property
+    def boot(self) -> Path:
+        """The grader's boot files as the run sees them."""
+        return VIEW_BOOT if self.private else boot_copy()
+
+    @property
+    def work(self) -> Path:
+        return self.path / "work"
+
+    @property
+    def submission(self) -> Path:
+        return self.path / "submission"
+
+    @property
+    def root(self) -> Path:
+        return self.path / "root"
+
+    def create(self, user: str | None) -> None:
+        for name in ("work", *self.EVIDENCE):
+            (self.path / name).mkdir()
+        self.submission.mkdir()
+        self.submission.chmod(0o755)  # the run reads its files; only the grader writes them
+        if self.private:
+            self.path.chmod(0o700)
+            self.root.mkdir()
+        elif user:
+            self.path.chmod(0o755)
+            for name in ("work", *self.EVIDENCE):
+                hand_over(self.path / name, user)
+
+    def view(self, limits: Limits) -> dict[str, Any]:
+        """The jail's description of the view (see ``boot/_mpgrade_jail.py``)."""
+        return {
+            "root": str(self.root),
+            "boot": [str(boot_copy()), str(VIEW_BOOT)],
+            "disk": str(VIEW_DIR),
+            "disk_mb": limits.max_disk_mb,
+            "shm_mb": limits.max_memory_mb,
+            "owned": ["work", *self.EVIDENCE],
+            "submission": [str(self.submission), str(VIEW_DIR / "submission")],
+            "cwd": str(VIEW_DIR / "work"),
+        }
+
+    def seen_from_grader(self, jail_pid: int | None, name: str) -> Path:
+        """Where the grader reads a directory of the run: through the jail's mount namespace
+        while it lives (the run's tmpfs is nowhere else), else on the host."""
+        if jail_pid is None or not self.private:
+            return self.path / name
+        inside = self.root.relative_to("/") / VIEW_DIR.relative_to("/") / name
+        return Path(f"/proc/{jail_pid}/root") / inside
 
 
 @functools.cache
@@ -192,7 +319,7 @@ def boot_copy() -> Path:
 
 def copy_submission(directory: Path, target: Path) -> None:
     """The submission's top-level ``.py`` files, never following a link out of it."""
-    target.mkdir()
+    target.mkdir(exist_ok=True)
     root = directory.resolve()
     for source in sorted(directory.glob("*.py")):
         real = source.resolve()
@@ -200,13 +327,13 @@ def copy_submission(directory: Path, target: Path) -> None:
             shutil.copyfile(real, target / source.name)
 
 
-def hand_over(scratch: Path, user: str) -> None:
-    """Give the run's scratch directory to the sandbox user."""
+def hand_over(directory: Path, user: str) -> None:
+    """Give one of the run's directories to the sandbox user, for it alone (mode 700)."""
     import pwd
 
     entry = pwd.getpwnam(user)
-    for path in [scratch, *scratch.rglob("*")]:
-        os.chown(path, entry.pw_uid, entry.pw_gid)
+    os.chown(directory, entry.pw_uid, entry.pw_gid)
+    directory.chmod(0o700)
 
 
 @dataclass(frozen=True)
@@ -219,13 +346,14 @@ class Plan:
     cgroup: cgroups.Cgroup | None
 
 
-def plan(isolation: Isolation) -> Plan:
+def plan(isolation: Isolation, scratch: Scratch) -> Plan:
     """Create the run's cgroup (if any) and the jail command that applies every layer."""
     layers, limits = isolation.layers, isolation.limits
     group = None
+    memory = (limits.max_memory_mb + (limits.max_disk_mb if layers.private_fs else 0)) << 20  # a tmpfs is memory
     if layers.cgroup:
         try:
-            group = cgroups.create(layers.cgroup, limits.max_processes, limits.max_memory_mb << 20)
+            group = cgroups.create(layers.cgroup, limits.max_processes, memory)
         except OSError:
             group = None
     spec: dict[str, Any] = {
@@ -236,6 +364,8 @@ def plan(isolation: Isolation) -> Plan:
         "rlimits": rlimits(limits, memory_by_cgroup=group is not None),
         "cgroup_procs": list(group.procs_files) if group else [],
     }
+    if layers.private_fs:
+        spec["view"] = scratch.view(limits)
     if not layers.userns and not group and layers.pidns:
         spec["rlimits"]["RLIMIT_NPROC"] = limits.max_processes
     if layers.uid:

@@ -26,9 +26,9 @@ from typing import Any
 from grader.errors import SandboxError
 from grader.sandbox import subreaper
 from grader.sandbox.boot import _mpgrade_wire as wire
-from grader.sandbox.isolation import Plan, boot_copy, copy_submission, hand_over, plan
+from grader.sandbox.isolation import Plan, Scratch, copy_submission, plan
 from grader.sandbox.observer import ProcessRecord, TreeObserver
-from grader.sandbox.results import ErrorInfo, RunRequest, RunResult
+from grader.sandbox.results import MAX_API_EVENTS, ApiEvent, ErrorInfo, RunRequest, RunResult
 from grader.sandbox.stacks import ProcessStack, parse_dump
 from grader.sandbox.streams import MessageReader, OutputReader
 
@@ -53,13 +53,15 @@ def _environment(request: RunRequest, scratch: Path, boot: Path, directory: Path
     config["child_pause"] = max(request.min_lifetime_s, (request.amplify or {}).get("child_pause", 0.0))
     if request.barrier > 1:
         config["barrier"] = {"k": request.barrier, "dir": str(scratch / "barrier"), "timeout": 5.0}
+    if request.record_api:
+        config["api"] = {"dir": str(scratch / "api"), "submission": str(directory)}
     return {
         "PATH": os.environ.get("PATH", os.defpath),
         "HOME": str(scratch / "work"),
         "TMPDIR": str(scratch / "work"),
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
-        "PYTHONPATH": os.pathsep.join([str(boot), str(directory)]),
+        "PYTHONPATH": str(boot),  # the submission's folder goes last on sys.path (the harness adds it)
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONIOENCODING": "utf-8",
         "MPGRADE_SANDBOX": json.dumps(config),
@@ -71,19 +73,23 @@ class Run:
 
     def __init__(self, request: RunRequest) -> None:
         self.request = request
-        self.scratch = Path(tempfile.mkdtemp(prefix="mpgrade-run-"))
-        for sub in ("work", "stacks", "rendezvous", "barrier"):
-            (self.scratch / sub).mkdir()
+        layers = request.isolation.layers if request.isolation is not None else None
+        self.private_fs = bool(layers and layers.private_fs)
+        self.scratch = Scratch(Path(tempfile.mkdtemp(prefix="mpgrade-run-")), self.private_fs)
+        self.scratch.create(user=layers.uid if layers else None)
         self.plan: Plan | None = None
-        self.directory = request.directory.resolve()
+        self.directory = request.directory.resolve()  # the submission as the run sees it
+        self.readable_directory = self.directory  # and as the grader reads it
         self.boot = BOOT_DIR
         if request.isolation is not None:
-            self.directory = self.scratch / "submission"
-            copy_submission(request.directory, self.directory)
-            self.boot = boot_copy()
-            if request.isolation.layers.uid:
-                self.scratch.chmod(0o755)
-                hand_over(self.scratch, request.isolation.layers.uid)
+            copy_submission(request.directory, self.scratch.submission)
+            self.readable_directory = self.scratch.submission
+            self.directory = self.scratch.inside / "submission"
+            self.boot = self.scratch.boot
+
+    def evidence(self, name: str) -> Path:
+        """A directory the run writes its evidence into, as the grader reaches it."""
+        return self.scratch.seen_from_grader(self.proc.pid if self.private_fs else None, name)
 
     def launch(self) -> None:
         self.oom_kills = 0
@@ -93,7 +99,7 @@ class Run:
         python = sys.executable
         prefix: tuple[str, ...] = ()
         if self.request.isolation is not None:
-            self.plan = plan(self.request.isolation)
+            self.plan = plan(self.request.isolation, self.scratch)
             prefix, python = self.plan.prefix, self.plan.python
         harness = self.boot / HARNESS.name
         command = [*prefix, python, "-B", "-X", "faulthandler", str(harness), str(ctl_read), str(result_write)]
@@ -104,8 +110,8 @@ class Run:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                cwd=self.scratch / "work",
-                env=_environment(self.request, self.scratch, self.boot, self.directory),
+                cwd=self.scratch.work,
+                env=_environment(self.request, self.scratch.inside, self.boot, self.directory),
                 start_new_session=True,
             )
         except OSError as error:
@@ -202,13 +208,13 @@ class Run:
         time.sleep(STACK_WAIT_S)
         stacks = []
         for record in records:
-            path = self.scratch / "stacks" / f"{record.own_pid}.txt"  # named by the pid it sees itself as
+            path = self.evidence("stacks") / f"{record.own_pid}.txt"  # named by the pid it sees itself as
             try:
                 dump = path.read_text(errors="replace")
             except OSError:
                 continue
             if dump.strip():
-                stacks.append(parse_dump(record.pid, record.role, dump, self.directory))
+                stacks.append(parse_dump(record.pid, record.role, dump, self.directory, self.readable_directory))
         return tuple(stacks)
 
     def _let_helpers_finish(self, limit_s: float = 1.0) -> None:
@@ -250,12 +256,26 @@ class Run:
             thread.join(timeout=5.0)
         return records
 
+    def api_events(self) -> tuple[ApiEvent, ...]:
+        """The API calls the submission's code made since the last look (then forgotten)."""
+        events: list[ApiEvent] = []
+        folder = self.evidence("api")
+        for path in sorted(folder.glob("*.jsonl")):
+            with contextlib.suppress(OSError):
+                text = path.read_text(errors="replace")[: 1 << 20]
+                path.unlink()
+                events.extend(ApiEvent.parse_lines(text))
+        return tuple(events[:MAX_API_EVENTS])
+
     def sleepers(self) -> tuple[int, ...]:
-        names = os.listdir(self.scratch / "rendezvous")
+        try:
+            names = os.listdir(self.evidence("rendezvous"))
+        except OSError:  # the run's filesystem is gone with it
+            return ()
         return tuple(sorted(int(name[4:]) for name in names if name.startswith("pid-") and name[4:].isdigit()))
 
     def cleanup(self) -> None:
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        shutil.rmtree(self.scratch.path, ignore_errors=True)
 
 
 def _error_info(message: dict[str, Any]) -> ErrorInfo:
@@ -276,6 +296,7 @@ class _CallRecord:
     final: dict[str, Any]
     left_running: tuple[ProcessRecord, ...]
     stacks: tuple[ProcessStack, ...]
+    api: tuple[ApiEvent, ...] = ()
 
 
 def _converse_all(sandbox: Run) -> tuple[_CallRecord, list[_CallRecord]]:
@@ -293,7 +314,7 @@ def _converse_all(sandbox: Run) -> tuple[_CallRecord, list[_CallRecord]]:
         outcome, started, returned, final = sandbox.converse()
         stacks = sandbox.dump_stacks() if outcome == "timeout" else ()
         left = sandbox.leftovers() if returned is not None else ()
-        records.append(_CallRecord(outcome, started, returned, final, left, stacks))
+        records.append(_CallRecord(outcome, started, returned, final, left, stacks, sandbox.api_events()))
         if returned is None:
             break
         if index + 1 < len(sandbox.request.calls):
@@ -320,8 +341,8 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
     try:
         load, calls = _converse_all(sandbox)
         hung = load.outcome == "timeout" or any(c.outcome == "timeout" for c in calls)
-        processes = sandbox.finish(graceful=not hung)
         sleepers = sandbox.sleepers()
+        processes = sandbox.finish(graceful=not hung)
     finally:
         sandbox.cleanup()
     main = next((p for p in processes if p.role == "main"), None)
@@ -330,6 +351,7 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
         value=None,
         error=_error_info(load.final) if load.outcome == wire.LOAD_ERROR else None,
         functions=dict(load.final.get("functions", {})),
+        api_recorded=bool(load.final.get("recorder")) and request.record_api,
         stdout=sandbox.out.output(),
         stderr=sandbox.err.output(),
         started_at=None,
@@ -369,6 +391,7 @@ def _call_result(base: RunResult, call: _CallRecord) -> RunResult:
         left_running=call.left_running,
         stacks=call.stacks,
         unsendable_type=final.get("type") if call.outcome == wire.UNSENDABLE else None,
+        api=call.api,
         hang=_hang_words(final) if call.outcome == "timeout" else None,
     )
 

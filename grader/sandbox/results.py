@@ -11,6 +11,51 @@ from grader.sandbox.observer import ProcessRecord
 from grader.sandbox.stacks import ProcessStack
 
 MIN_CHILD_LIFETIME_S = 0.05  # five observer samples: no child is too quick to be seen
+MAX_API_EVENTS = 2000
+
+
+@dataclass(frozen=True)
+class ApiEvent:
+    """A taught API called by the submission's own code, as the sandbox recorded it.
+
+    ``api`` is what was called (``Pool.map``, ``Process.start``, ``Queue``, ...); ``entry``
+    the library function the submission's code called directly to get there (``api``
+    itself for a direct call, ``multiprocessing/context.py:Pool`` for a pool's workers).
+    Inside evidence: the submission could write such records itself.
+    """
+
+    api: str
+    entry: str
+    detail: str
+    file: str
+    line: int
+    pid: int
+
+    @property
+    def direct(self) -> bool:
+        return self.entry == self.api
+
+    @staticmethod
+    def parse_lines(text: str) -> list[ApiEvent]:
+        """Well-formed records of a JSON-lines file; anything else is passed over."""
+        import json
+
+        events = []
+        for line in text.splitlines():
+            try:
+                raw = json.loads(line)
+                event = ApiEvent(
+                    str(raw["api"]),
+                    str(raw["entry"]),
+                    str(raw.get("detail", "")),
+                    str(raw["file"]),
+                    int(raw["line"]),
+                    int(raw["pid"]),
+                )
+            except (ValueError, KeyError, TypeError):
+                continue
+            events.append(event)
+        return events
 
 
 @dataclass(frozen=True)
@@ -46,6 +91,7 @@ class RunRequest:
     isolation: Isolation | None = None  # None: a plain interpreter (no jail)
     sleep: SleepSpec | None = None
     amplify: dict[str, float] | None = None
+    record_api: bool = True  # record the taught APIs the submission's code calls (ApiEvent)
 
 
 @dataclass(frozen=True)
@@ -90,6 +136,8 @@ class RunResult:
     oom_kills: int = 0  # processes the memory cap killed
     process_cap_hits: int = 0  # forks refused by the process cap
     limits: Limits | None = None  # the limits the run had (None: no jail)
+    api: tuple[ApiEvent, ...] = ()  # taught APIs the call used (when the request recorded them)
+    api_recorded: bool = False  # the sandbox's API recorder was in force (else api is empty)
 
     @property
     def wall_s(self) -> float | None:

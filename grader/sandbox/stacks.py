@@ -65,14 +65,16 @@ def _main_thread_frames(dump: str) -> list[tuple[str, int, str]]:
     return list(reversed(threads[-1]))
 
 
-def parse_dump(pid: int, role: str, dump: str, directory: Path) -> ProcessStack:
-    """Keep the frames from files inside the submission directory."""
+def parse_dump(pid: int, role: str, dump: str, directory: Path, readable: Path | None = None) -> ProcessStack:
+    """Keep the frames from files inside the submission directory (as the run saw it);
+    their source lines are read from ``readable``, the same files as the grader sees them."""
     frames = _main_thread_frames(dump)
     root = str(directory.resolve())
     student: list[Frame] = []
     for file, line, function in frames:
         if file.startswith(root):
-            student.append(Frame(file, line, function, _source_line(Path(file), line)))
+            source = (readable or directory) / Path(file).relative_to(root)
+            student.append(Frame(file, line, function, _source_line(source, line)))
     blocked = ""
     if frames:
         file, line, function = frames[-1]

@@ -98,3 +98,36 @@ def add_squares(module: Any, numbers: list[int]) -> list[int]:
         for n in numbers:
             module.add_square(shared, n)
         return list(shared)
+
+
+def locked_updates(module: Any, times: int) -> dict[str, Any]:
+    """``increment(counter, times)`` here, counting how it reached the counter and whether
+    the counter's own lock (the one ``get_lock()`` returns) was held each time."""
+    counter: Any = multiprocessing.Value("i", 0)
+    lock = counter.get_lock()
+    kind = type(counter)
+    stats = {"writes": 0, "unguarded_writes": 0, "raw_access": 0, "unguarded_raw_access": 0}
+    original_value, original_get_obj = kind.__dict__["value"], kind.get_obj
+
+    def held() -> bool:
+        return bool(lock._semlock._is_mine())
+
+    def set_value(self: Any, value: Any) -> None:
+        if self is counter:
+            stats["writes"] += 1
+            stats["unguarded_writes"] += not held()
+        original_value.fset(self, value)
+
+    def get_obj(self: Any) -> Any:
+        if self is counter:
+            stats["raw_access"] += 1
+            stats["unguarded_raw_access"] += not held()
+        return original_get_obj(self)
+
+    kind.value = property(original_value.fget, set_value)
+    kind.get_obj = get_obj
+    try:
+        module.increment(counter, times)
+    finally:
+        kind.value, kind.get_obj = original_value, original_get_obj
+    return {**stats, "value": counter.value}

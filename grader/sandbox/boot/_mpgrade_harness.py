@@ -2,8 +2,9 @@
 
 Standard library and the wire protocol only. Started by the grader as
 ``python _mpgrade_harness.py CTL_FD RESULT_FD``. It reads one request from the control
-pipe, imports the submission as its real module name from its own directory (so
-children started with any start method find it again), then makes the request's calls
+pipe, imports the submission as its real module name from its own directory, put last
+on ``sys.path`` (so children started with any start method find it again, and no file
+of the submission hides a module of the standard library or of the grader), then makes the request's calls
 (functions of the module, or drivers of ``_mpgrade_drivers``) one at a time, reporting
 over the result pipe:
 
@@ -162,14 +163,17 @@ def main() -> None:
     channel = Channel(int(sys.argv[1]), int(sys.argv[2]))
     request = channel.receive()
     directory = os.path.realpath(request["directory"])
-    sys.path.insert(0, directory)
+    # Last on the path: a stray file of the submission (json.py, _mpgrade_wire.py) must not
+    # replace a module of the standard library or of the grader; spawned children inherit it.
+    sys.path.append(directory)
     try:
         module = importlib.import_module(request["module"])
     except BaseException as error:  # noqa: BLE001 - a failed import is reported, not raised
         channel.send(wire.LOAD_ERROR, **_describe(error, directory))
         channel.receive()
     else:
-        channel.send(wire.LOADED, functions=_public_functions(module))
+        recorder = sys.modules.get("_mpgrade_api")
+        channel.send(wire.LOADED, functions=_public_functions(module), recorder=bool(recorder and recorder.installed()))
         for call in request.get("calls", []):
             _call(channel, call, module, directory)
             if channel.receive()["kind"] != wire.NEXT:

@@ -18,7 +18,8 @@ children re-run this file). Each piece is idempotent and optional:
   worker with almost nothing to do lives long enough for the outside observer to see
   it, and lifetimes show whether processes ran side by side;
 - ``barrier``: worker processes wait at their start until ``k`` of them have started,
-  so that a race check's processes overlap however slowly they start (spawn).
+  so that a race check's processes overlap however slowly they start (spawn);
+- ``api``: record which taught APIs the submission's own code called (``_mpgrade_api``).
 """
 
 from __future__ import annotations
@@ -164,6 +165,10 @@ def _install() -> None:
         _install_child_pause(float(config["child_pause"]))
     if config.get("barrier"):
         _install_barrier(config["barrier"])
+    if config.get("api"):
+        import _mpgrade_api
+
+        _mpgrade_api.install(config["api"])
     time._mpgrade_installed = True  # type: ignore[attr-defined]
 
 
