@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,26 +50,60 @@ def shm_entries() -> set[str]:
         return set()
 
 
+def _sandbox_uid() -> int | None:
+    import pwd
+
+    try:
+        return pwd.getpwnam("nobody").pw_uid
+    except KeyError:
+        return None
+
+
+def left_files() -> set[str]:
+    """What sandboxes of this session may have left: scratch directories of runs in the
+    session's temporary directory, and anything the sandbox user owns in /tmp, /var/tmp
+    or /dev/shm (no other program of this machine runs as that user)."""
+    found = {f"{SESSION_TMP}/{name}" for name in os.listdir(SESSION_TMP) if name.startswith("mpgrade-run-")}
+    uid = _sandbox_uid()
+    for place in ("/tmp", "/var/tmp", "/dev/shm"):
+        try:
+            entries = list(os.scandir(place))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                owner = entry.stat(follow_symlinks=False).st_uid
+            except OSError:
+                continue
+            if uid is not None and owner == uid and os.getuid() != uid:
+                found.add(entry.path)
+    return found
+
+
 @pytest.fixture(autouse=True, scope="session")
 def nothing_left_after_the_session() -> Iterator[None]:
-    """After the whole suite: no stray sandbox process, no new /dev/shm entry."""
-    shm_before = shm_entries()
+    """After the whole suite: no stray sandbox process, no new /dev/shm entry, no file left."""
+    shm_before, files_before = shm_entries(), left_files()
     yield
     time.sleep(0.5)
+    leftovers = left_files() - files_before
+    shutil.rmtree(SESSION_TMP, ignore_errors=True)
+    assert not leftovers, f"files left after the suite: {sorted(leftovers)}"
     assert not sandbox_pids(), f"sandbox processes left running after the suite: {sorted(sandbox_pids())}"
     assert not shm_entries() - shm_before, f"/dev/shm entries left after the suite: {shm_entries() - shm_before}"
 
 
 @pytest.fixture(autouse=True)
 def no_leaks() -> Iterator[None]:
-    """After each test no sandbox process and no new /dev/shm entry may remain."""
-    shm_before = shm_entries()
+    """After each test no sandbox process, no new /dev/shm entry and no file of a run may remain."""
+    shm_before, files_before = shm_entries(), left_files()
     yield
     deadline = time.monotonic() + 3.0
     while (sandbox_pids() or shm_entries() - shm_before) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not sandbox_pids(), f"sandbox processes left running: {sorted(sandbox_pids())}"
     assert not shm_entries() - shm_before, f"/dev/shm entries left behind: {sorted(shm_entries() - shm_before)}"
+    assert not left_files() - files_before, f"files of a run left behind: {sorted(left_files() - files_before)}"
 
 
 def run_cli(

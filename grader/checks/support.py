@@ -156,6 +156,7 @@ def describe_hang(result: RunResult) -> str:
 
 LIMIT_ERRORS = {
     "[Errno 27]": " (a file reached the sandbox's file size limit)",
+    "[Errno 28]": " (the run's disk limit was reached)",
     "[Errno 24]": " (the sandbox's limit on open files was reached)",
     "[Errno 11] Resource temporarily unavailable": " (no more processes may be started: the process limit)",
     "MemoryError": " (the sandbox's memory limit was reached)",
@@ -175,6 +176,12 @@ def limit_notes(result: RunResult) -> str:
     if result.oom_kills:
         cap = f" of {limits.max_memory_mb} MiB" if limits else ""
         notes.append(f"the memory limit{cap} was reached and {result.oom_kills} process(es) were killed (SIGKILL)")
+    if result.disk_full:
+        size = f"{limits.max_disk_mb} MiB, " if limits else ""
+        notes.append(
+            f"the run wrote {size}the disk limit: everything a run writes (its /tmp, /var/tmp and working "
+            "directory) shares it; write less, or delete what you no longer need"
+        )
     if result.process_cap_hits:
         cap = f" of {limits.max_processes}" if limits else ""
         notes.append(f"the process limit{cap} was reached: {result.process_cap_hits} fork(s) were refused")
@@ -268,7 +275,7 @@ def value_of(result: RunResult, what: str, exercise: Exercise, hang_hint: str = 
     """The returned value, or a SubmissionError that explains why there is none."""
     if result.outcome != "returned":
         raise SubmissionError(explain(result, what, exercise, hang_hint), outcome=result.outcome, **location(result))
-    if result.oom_kills or result.process_cap_hits:
+    if result.oom_kills or result.process_cap_hits or result.disk_full:
         notes = limit_notes(result).strip(" []")
         raise SubmissionError(f"{what} returned, but {notes}", outcome="limit")
     return result.value

@@ -226,8 +226,19 @@ class Run:
                 return
             time.sleep(0.01)
 
+    def _disk_full(self) -> bool:
+        """Did the run fill its private disk (less than 1 MiB left)? Read while the run lives."""
+        if not self.private_fs:
+            return False
+        try:
+            usage = os.statvfs(self.evidence("."))
+        except OSError:
+            return False
+        return usage.f_bavail * usage.f_frsize < (1 << 20)
+
     def finish(self, graceful: bool) -> tuple[ProcessRecord, ...]:
         """Let the harness leave (if it is still listening), kill what is left; returns the records."""
+        self.disk_full = self._disk_full()
         self.control(wire.EXIT)
         if graceful:
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -360,6 +371,7 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
         main_own_pid=main.own_pid if main else sandbox.proc.pid,
         oom_kills=sandbox.oom_kills,
         process_cap_hits=sandbox.cap_hits,
+        disk_full=sandbox.disk_full,
         limits=request.isolation.limits if request.isolation else None,
         processes=processes,
         left_running=load.left_running,

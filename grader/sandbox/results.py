@@ -135,6 +135,7 @@ class RunResult:
     main_own_pid: int = 0  # the caller's pid as the submission sees it (1 inside a PID namespace)
     oom_kills: int = 0  # processes the memory cap killed
     process_cap_hits: int = 0  # forks refused by the process cap
+    disk_full: bool = False  # the run filled its private disk (the max_disk_mb limit)
     limits: Limits | None = None  # the limits the run had (None: no jail)
     api: tuple[ApiEvent, ...] = ()  # taught APIs the call used (when the request recorded them)
     api_recorded: bool = False  # the sandbox's API recorder was in force (else api is empty)
