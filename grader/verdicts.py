@@ -83,6 +83,16 @@ def work_inflation(parallel_worker_cpu_s: Sequence[float], serial_cpu_s: Sequenc
     return statistics.median(parallel_worker_cpu_s) / statistics.median(serial_cpu_s)
 
 
+MIN_USEFUL_PARALLELISM = 1.2  # below: one process did (nearly) all the useful work
+
+
+def useful_parallelism(shares: Sequence[float]) -> float:
+    """The most any speedup could be, given how the useful work was shared among processes:
+    all of it over the largest share (2.0 for two equal halves, 1.0 when one did it all)."""
+    total = sum(shares)
+    return total / max(shares) if shares and max(shares) > 0 else 1.0
+
+
 def judge_speedup(
     parallelism_runs: Sequence[float],
     serial: Sequence[float],
@@ -91,6 +101,7 @@ def judge_speedup(
     reference: Sequence[float] | None = None,
     final: bool = False,
     inflation: float = 1.0,
+    useful: float | None = None,
 ) -> SpeedupVerdict:
     """Decide a speedup check from the runs of one session.
 
@@ -98,9 +109,11 @@ def judge_speedup(
     ``serial``/``parallel`` the wall times of its own work done serially and in parallel,
     interleaved; ``reference`` the parallelism the grader's own workload reached in the
     same slots, which says what the machine can give right now; ``inflation`` the
-    :func:`work_inflation` of the runs (busy children that repeat the work are no speedup;
+    :func:`work_inflation` of the runs against the grader's own serial baseline (busy
+    children that repeat the work, or burn CPU beside it, are no speedup;
     children that did almost none of it fail at once, on any machine, one core included:
-    serial code is serial everywhere, so there is nothing to calibrate).
+    serial code is serial everywhere, so there is nothing to calibrate); ``useful`` the
+    :func:`useful_parallelism` of the tasks' calls as recorded per process, when known.
 
     Parallelism decides: it is read within one run, so it does not swing with the speed
     of shared cores the way the ratio of two separate runs does (on these machines the
@@ -108,6 +121,16 @@ def judge_speedup(
     ratio only vetoes a pass when the parallel run was clearly slower than serial.
     """
     raw = raw_speedup(serial, parallel)
+    if useful is not None and effective_workers >= 2 and useful < MIN_USEFUL_PARALLELISM:
+        return SpeedupVerdict(
+            Decision.FAIL,
+            max(parallelism_runs, default=0.0),
+            raw,
+            None,
+            effective_workers,
+            f"one process did the useful work: the way the tasks were shared allows at most a "
+            f"{useful:.2f}x speedup, however busy the other processes were",
+        )
     if inflation < NO_CHILD_WORK:
         return SpeedupVerdict(
             Decision.FAIL,

@@ -242,10 +242,10 @@ def look():
         "tmp": tmp,
         "cwd": os.getcwd(),
         "own_file_writable": writable,
-        "course_visible": os.path.exists(%r),
+        "course_visible": os.path.exists(COURSE),
         "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
     }
-""" % str(ROOT)
+""".replace("COURSE", repr(str(ROOT)))
 
 
 @pytest.mark.parametrize("root_layers", [True, False])

@@ -8,6 +8,7 @@ from grader.verdicts import (
     overlap_samples,
     parallelism,
     pass_threshold,
+    useful_parallelism,
     work_inflation,
 )
 
@@ -40,6 +41,16 @@ def test_no_child_work_fails_on_any_machine() -> None:
         assert "no child process did measurable CPU work" in verdict.reason
     # a busy machine's reference cannot turn it into a skip either
     assert judge_speedup([0.05], [1.0], [1.0], 2, reference=[0.9], inflation=0.1).decision is Decision.FAIL
+
+
+def test_one_process_doing_the_useful_work_fails() -> None:
+    # both cores busy, but one process counted everything: at most 1.0x, whatever else burnt CPU
+    assert useful_parallelism([4.0]) == 1.0 and useful_parallelism([3.0, 1.0]) == 4 / 3
+    assert useful_parallelism([2.0, 2.0]) == 2.0 and useful_parallelism([]) == 1.0
+    verdict = judge_speedup([1.6, 1.5], [1.0], [0.7], 2, useful=useful_parallelism([4.0]))
+    assert verdict.decision is Decision.FAIL and "one process did the useful work" in verdict.reason
+    # an uneven but real split (3 limits and 1) is judged on its parallelism as before
+    assert judge_speedup([1.6, 1.5], [1.2], [0.7], 2, useful=4 / 3).decision is Decision.PASS
 
 
 def test_low_parallelism_asks_for_the_reference() -> None:

@@ -42,10 +42,17 @@ class ApiRule:
         return event.api in self.apis and (event.direct or event.entry in self.entries)
 
 
+def _label(event: ApiEvent) -> str:
+    """What the student's line called: the API itself, or the context factory that led to it."""
+    if event.direct:
+        return event.api
+    return f"{event.entry[len(CONTEXT) :]}()" if event.entry.startswith(CONTEXT) else event.entry
+
+
 def _shown(events: list[ApiEvent]) -> list[str]:
     seen: dict[str, None] = {}
     for event in events:
-        seen.setdefault(f"{event.api} at {event.file}:{event.line}", None)
+        seen.setdefault(f"{_label(event)} at {event.file}:{event.line}", None)
     return list(seen)[:6]
 
 

@@ -21,6 +21,7 @@ from grader.verdicts import (
     judge_cpu_spread,
     judge_speedup,
     parallelism,
+    useful_parallelism,
     work_cpu,
     work_inflation,
 )
@@ -33,6 +34,8 @@ IDLE_STARTUP_CPU_S = 0.02
 @dataclass
 class Measurement:
     start_method: str
+    limits: list[int] = field(default_factory=list)
+    worker_function: str = "count_primes_below"
     parallel: list[RunResult] = field(default_factory=list)
     serial: list[RunResult] = field(default_factory=list)
     reference: list[float] = field(default_factory=list)
@@ -53,8 +56,24 @@ class Measurement:
         return [caller_cpu(run) for run in self.serial]
 
     def inflation(self) -> float:
-        """Children's CPU in the parallel runs against the caller's CPU in the serial runs."""
+        """Children's CPU in the parallel runs against the CPU of the grader's own serial run
+        of the same work (the submission cannot bend that baseline)."""
         return work_inflation(self.parallel_cpu(), self.serial_cpu())
+
+    def shares(self, run: RunResult) -> dict[int, float]:
+        """Useful work per process of one parallel run, from the recorded calls of the worker
+        function: each limit weighs ``limit ** 1.5`` (the cost of trial division up to it)."""
+        wanted = set(self.limits)
+        shares: dict[int, float] = {}
+        for call in run.calls:
+            if call.fn == self.worker_function and call.args and call.args[0] in wanted:
+                shares[call.pid] = shares.get(call.pid, 0.0) + call.args[0] ** 1.5
+        return shares
+
+    def useful(self) -> float | None:
+        """The lowest useful parallelism over the parallel runs (None: no calls were recorded)."""
+        found = [useful_parallelism(list(self.shares(run).values())) for run in self.parallel if self.shares(run)]
+        return min(found) if found else None
 
     def figures(self) -> dict[str, Any]:
         verdict = self.verdict
@@ -68,6 +87,7 @@ class Measurement:
             "raw_speedup": round(verdict.raw_speedup, 3) if verdict else None,
             "work_inflation": round(self.inflation(), 3) if self.parallel else None,
             "effective_workers": verdict.effective_workers if verdict else None,
+            "useful_parallelism": round(useful, 3) if (useful := self.useful()) is not None else None,
         }
 
 
@@ -99,23 +119,17 @@ def caller_cpu(run: RunResult) -> float:
     return main.cpu_between(run.started_at, run.returned_at)
 
 
-def _rounds(
-    submission: Submission,
-    name: str,
-    limits: list[int],
-    workers: int,
-    worker_function: str,
-    count: int,
-    into: Measurement,
-) -> bool:
+def _rounds(submission: Submission, name: str, workers: int, count: int, into: Measurement) -> bool:
+    """Parallel runs of the submission, each followed by the grader's own serial run of the
+    same work (the baseline), in alternating slots so that both see the same load."""
     for _ in range(count):
-        parallel = submission.call(name, limits, workers, fresh=True)
+        parallel = submission.call(name, into.limits, workers, fresh=True, watch=(into.worker_function,))
         if parallel.outcome != "returned":
             into.broken, into.broken_what = parallel, f"{name}(...)"
             return False
-        serial = submission.driver("serial_map", worker_function, limits, fresh=True)
+        serial = submission.driver("reference_serial", into.limits, fresh=True)
         if serial.outcome != "returned":
-            into.broken, into.broken_what = serial, f"{worker_function}(...) called in one process"
+            into.broken, into.broken_what = serial, "the grader's own serial run"
             return False
         into.parallel.append(parallel)
         into.serial.append(serial)
@@ -138,6 +152,7 @@ def _judge(result: Measurement, effective: int, final: bool = False) -> SpeedupV
         result.reference or None,
         final,
         result.inflation(),
+        result.useful(),
     )
 
 
@@ -151,15 +166,15 @@ def measure(
     submission to stay serial while the machine shows parallelism right around it (a
     burst of load from elsewhere slows both, and then the check is skipped, not failed).
     """
-    result = Measurement(submission.start_method)
+    result = Measurement(submission.start_method, list(limits), worker_function)
     effective = min(workers, usable_cpus(), len(limits))
-    if not _rounds(submission, name, limits, workers, worker_function, FIRST_ROUNDS, result):
+    if not _rounds(submission, name, workers, FIRST_ROUNDS, result):
         return result
     result.verdict = _judge(result, effective)
     if result.verdict.decision is not Decision.NEED_REFERENCE:
         return result
     for _ in range(CALIBRATION_ROUNDS):
-        if not _rounds(submission, name, limits, workers, worker_function, 1, result):
+        if not _rounds(submission, name, workers, 1, result):
             return result
         _reference(submission, limits, effective, 1, result)
         if _judge(result, effective).decision is Decision.PASS:
@@ -193,7 +208,8 @@ def returned_value(measurement: Measurement, submission: Submission) -> Any:
 
 
 def check_cpu_spread(measurement: Measurement, expected_workers: int, evidence: dict[str, Any], advice: str) -> None:
-    """processes: children, not the caller, burnt the work's CPU (CheckFailed otherwise)."""
+    """processes: children, not the caller, burnt the work's CPU (outside), and the children
+    that burnt it are the ones that counted (inside record of the calls; CheckFailed otherwise)."""
     spread = cpu_spread_of(measurement, expected_workers)
     evidence.update(
         worker_cpu_s=round(spread.worker_cpu_s, 3),
@@ -202,6 +218,29 @@ def check_cpu_spread(measurement: Measurement, expected_workers: int, evidence: 
     )
     if not spread.ok:
         raise CheckFailed(f"{spread.reason}: {advice}")
+    run = measurement.parallel[0]
+    shares = measurement.shares(run)
+    if not shares:
+        evidence["counted_by"] = "no call of the worker function was recorded"
+        return
+    main = run.main_own_pid
+    counting = sorted(pid for pid in shares if pid != main and pid in run.worker_own_pids())
+    evidence.update(counting_workers=len(counting), evidence="outside: CPU per process; inside: calls per process")
+    if main in shares:
+        raise CheckFailed(
+            f"the calling process (pid {main}) counted {_count(run, main, measurement)} of the "
+            f"{len(measurement.limits)} limits itself: {advice}"
+        )
+    if len(counting) < min(expected_workers, spread.busy_workers):
+        raise CheckFailed(
+            f"{spread.busy_workers} child processes kept the cores busy, but only {len(counting)} of them counted "
+            f"any limit (pid {', '.join(map(str, counting))} counted all {len(measurement.limits)}): the others burnt "
+            f"CPU without doing the work. {advice}"
+        )
+
+
+def _count(run: RunResult, pid: int, measurement: Measurement) -> int:
+    return sum(1 for c in run.calls if c.pid == pid and c.fn == measurement.worker_function)
 
 
 def check_speedup(measurement: Measurement, evidence: dict[str, Any], what: str, advice: str) -> None:

@@ -75,10 +75,11 @@ class Submission:
         fresh: bool = False,
         driver: bool = False,
         barrier: int = 0,
+        watch: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> RunResult:
         """Run one call in a fresh sandbox; identical calls share one run unless ``fresh``."""
-        key = (name, repr(args), repr(sorted(kwargs.items())), repr(sleep), repr(amplify), driver, barrier)
+        key = (name, repr(args), repr(sorted(kwargs.items())), repr(sleep), repr(amplify), driver, barrier, watch)
         if not fresh and key in self._cache:
             return self._cache[key]
         request = RunRequest(
@@ -90,6 +91,7 @@ class Submission:
             sleep=sleep,
             amplify=amplify,
             barrier=barrier,
+            watch=watch,
             isolation=self.isolation,
         )
         result = run(request)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from grader.checks.api import ApiRule, check_api
+from grader.checks.attribution import check_sleeps
 from grader.checks.support import (
     MAGIC_DELAY,
     CheckFailed,
@@ -27,8 +28,11 @@ def all_run(submission: Submission) -> Any:
     return submission.call("submit_all", NUMBERS, MAGIC_DELAY, WORKERS, sleep=SLEEP)
 
 
+PAIR_SLEEP = rendezvous([7], 2)
+
+
 def pair_run(submission: Submission) -> Any:
-    return submission.call("square_and_cube", 7, MAGIC_DELAY, 2, sleep=rendezvous([7], 2))
+    return submission.call("square_and_cube", 7, MAGIC_DELAY, 2, sleep=PAIR_SLEEP)
 
 
 def _pairs(value: Any, what: str) -> list[tuple[int, int]]:
@@ -71,9 +75,14 @@ def test_empty_input(submission: Submission) -> None:
 @pytest.mark.check("distinct-workers", "processes", 2)
 def test_distinct_workers(submission: Submission, evidence: dict[str, Any]) -> None:
     value = value_of(all_run(submission), "submit_all(...)", submission.exercise)
-    evidence.update(check_reported_pids(all_run(submission), [p for _, p in _pairs(value, "submit_all")], WORKERS))
+    pids = [p for _, p in _pairs(value, "submit_all")]
+    evidence.update(check_reported_pids(all_run(submission), pids, WORKERS))
+    advice = "submit slow_square(n, delay) to the executor so that each task sleeps in a worker"
+    evidence.update(check_sleeps(all_run(submission), SLEEP, NUMBERS, pids, "submit_all", advice))
     pair = value_of(pair_run(submission), "square_and_cube(7, ...)", submission.exercise)
-    check_reported_pids(pair_run(submission), [p for _, p in _pairs(pair, "square_and_cube")], 2)
+    pair_pids = [p for _, p in _pairs(pair, "square_and_cube")]
+    check_reported_pids(pair_run(submission), pair_pids, 2)
+    check_sleeps(pair_run(submission), PAIR_SLEEP, [7, 7], pair_pids, "square_and_cube", advice)
 
 
 @pytest.mark.check("tasks-overlap", "concurrency", 1)

@@ -8,6 +8,7 @@ import pytest
 
 from grader.checks import speedup
 from grader.checks.api import ApiRule, check_api
+from grader.checks.attribution import check_sleeps
 from grader.checks.support import (
     MAGIC_DELAY,
     CheckFailed,
@@ -33,8 +34,11 @@ def primes(submission: Submission) -> speedup.Measurement:
     return speedup.measure(submission, "count_primes_parallel", LIMITS, WORKERS)
 
 
+SQUARES_SLEEP = rendezvous(NUMBERS, MAP_WORKERS)
+
+
 def squares_run(submission: Submission) -> Any:
-    return submission.call("map_squares", NUMBERS, MAGIC_DELAY, MAP_WORKERS, sleep=rendezvous(NUMBERS, MAP_WORKERS))
+    return submission.call("map_squares", NUMBERS, MAGIC_DELAY, MAP_WORKERS, sleep=SQUARES_SLEEP)
 
 
 @pytest.mark.check("count-primes", "correctness", 2)
@@ -76,6 +80,8 @@ def test_map_squares_workers(submission: Submission, evidence: dict[str, Any]) -
     if len(pids) != len(NUMBERS):
         raise SubmissionError("map_squares did not return one (n*n, pid) tuple per number")
     evidence.update(check_reported_pids(result, pids, MAP_WORKERS))
+    advice = "let executor.map call square_with_pid in the workers, so that each sleeps and squares its own numbers"
+    evidence.update(check_sleeps(result, SQUARES_SLEEP, NUMBERS, pids, "map_squares", advice))
 
 
 @pytest.mark.check("cpu-speedup", "speedup", 3)

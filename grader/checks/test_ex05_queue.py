@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from grader.checks.api import CONTEXT, ApiRule, check_api
+from grader.checks.attribution import check_sleeps
 from grader.checks.support import (
     MAGIC_DELAY,
     CheckFailed,
@@ -25,8 +26,11 @@ LARGE = random.Random(55).sample(range(1, 1_000_000), 20_000)
 HANG_HINT = "take all len(numbers) results from the result queue before joining the workers"
 
 
+SMALL_SLEEP = rendezvous(NUMBERS, WORKERS)
+
+
 def small_run(submission: Submission) -> Any:
-    return submission.call("process_all", NUMBERS, WORKERS, MAGIC_DELAY, sleep=rendezvous(NUMBERS, WORKERS))
+    return submission.call("process_all", NUMBERS, WORKERS, MAGIC_DELAY, sleep=SMALL_SLEEP)
 
 
 def _triples(value: Any, what: str) -> list[tuple[int, int, int]]:
@@ -85,6 +89,9 @@ def test_distinct_workers(submission: Submission, evidence: dict[str, Any]) -> N
     result = small_run(submission)
     value = _triples(value_of(result, "process_all(...)", submission.exercise, HANG_HINT), "process_all")
     evidence.update(check_reported_pids(result, [t[2] for t in value], WORKERS))
+    advice = "let each worker take n from the task queue, sleep, and put its own (n, n*n, os.getpid())"
+    tasks, pids = [t[0] for t in value], [t[2] for t in value]
+    evidence.update(check_sleeps(result, SMALL_SLEEP, tasks, pids, "process_all", advice))
 
 
 @pytest.mark.check("no-deadlock-20000-items", "safety", 4)

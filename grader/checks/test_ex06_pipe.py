@@ -87,7 +87,7 @@ def test_many_messages(submission: Submission, evidence: dict[str, Any]) -> None
 
 @pytest.mark.check("child-process", "processes", 1)
 def test_child_process(submission: Submission, evidence: dict[str, Any]) -> None:
-    result = submission.call("echo_all", MANY, timeout=20)
+    result = submission.call("echo_all", MANY, timeout=20, watch=("echo_worker",))
     value_of(result, f"echo_all of {len(MANY)} messages", submission.exercise, HANG_HINT)
     assert result.started_at is not None and result.returned_at is not None
     busy = [p for p in result.workers() if p.cpu_between(result.started_at, result.returned_at + 0.05) >= 0.02]
@@ -96,6 +96,15 @@ def test_child_process(submission: Submission, evidence: dict[str, Any]) -> None
         raise CheckFailed(
             "no child process answered the messages: start a multiprocessing.Process running "
             "echo_worker on one end of the Pipe"
+        )
+    ran_in = {c.pid for c in result.calls if c.fn == "echo_worker"}
+    evidence.update(echo_worker_ran_in=sorted(ran_in), evidence="outside: CPU per process; inside: echo_worker's calls")
+    if result.main_own_pid in ran_in:
+        raise CheckFailed(f"echo_worker ran in the calling process (pid {result.main_own_pid}), not in a child")
+    if not ran_in & {p.own_pid for p in busy}:
+        raise CheckFailed(
+            f"a child process answered the {len(MANY)} messages, but not by running echo_worker: start the "
+            "Process with target=echo_worker, so that the worker does the answering"
         )
 
 

@@ -57,7 +57,7 @@ def test_empty_inputs(submission: Submission) -> None:
 
 @pytest.mark.check("count-words-exact", "safety", 3)
 def test_count_words_exact(submission: Submission, evidence: dict[str, Any]) -> None:
-    result = submission.call("count_words", STRESS_WORDS, 2, amplify=AMPLIFY, timeout=60)
+    result = submission.call("count_words", STRESS_WORDS, 2, amplify=AMPLIFY, barrier=2, timeout=60)
     value = _plain(value_of(result, "count_words(...)", submission.exercise), dict, "count_words")
     wanted = Counter(STRESS_WORDS)
     lost = {w: wanted[w] - value.get(w, 0) for w in wanted if value.get(w, 0) != wanted[w]}
@@ -74,7 +74,7 @@ def test_count_words_exact(submission: Submission, evidence: dict[str, Any]) -> 
 
 @pytest.mark.check("processes-did-it", "processes", 2)
 def test_processes_did_it(submission: Submission, evidence: dict[str, Any]) -> None:
-    result = gather_run(submission, LIFETIME)
+    result = submission.call("gather_squares", NUMBERS, PROCS, amplify=LIFETIME, watch=("add_square",))
     value_of(result, "gather_squares(...)", submission.exercise)
     seen = len(result.workers())
     evidence["child_processes"] = seen
@@ -82,6 +82,23 @@ def test_processes_did_it(submission: Submission, evidence: dict[str, Any]) -> N
         raise CheckFailed(
             f"gather_squares(..., n_procs={PROCS}) should start {PROCS} processes besides the "
             f"manager's server; the grader saw {seen} child process(es) in all"
+        )
+    calls = [c for c in result.calls if c.fn == "add_square"]
+    if not calls:
+        evidence["appends"] = "no call of add_square was recorded"
+        return
+    by_caller = sum(1 for c in calls if c.pid == result.main_own_pid)
+    workers = {c.pid for c in calls if c.pid != result.main_own_pid} & result.worker_own_pids()
+    evidence.update(appends_by_caller=by_caller, appending_workers=len(workers), evidence="inside: calls of add_square")
+    if by_caller:
+        raise CheckFailed(
+            f"the workers made {len(calls) - by_caller} of the {len(calls)} calls of add_square; the calling process "
+            f"(pid {result.main_own_pid}) made {by_caller}: let each process call add_square for its share"
+        )
+    if len(workers) < PROCS:
+        raise CheckFailed(
+            f"add_square ran in {len(workers)} child process(es); split the {len(NUMBERS)} numbers among "
+            f"{PROCS} processes"
         )
 
 

@@ -243,7 +243,7 @@ class Scratch:
 
     path: Path
     private: bool = False
-    EVIDENCE = ("stacks", "rendezvous", "barrier", "api")
+    EVIDENCE = ("stacks", "rendezvous", "barrier", "api", "calls")
 
     @property
     def inside(self) -> Path:

@@ -28,7 +28,7 @@ from grader.sandbox import subreaper
 from grader.sandbox.boot import _mpgrade_wire as wire
 from grader.sandbox.isolation import Plan, Scratch, copy_submission, plan
 from grader.sandbox.observer import ProcessRecord, TreeObserver
-from grader.sandbox.results import MAX_API_EVENTS, ApiEvent, ErrorInfo, RunRequest, RunResult
+from grader.sandbox.results import MAX_API_EVENTS, ApiEvent, ErrorInfo, RunRequest, RunResult, WatchedCall
 from grader.sandbox.stacks import ProcessStack, parse_dump
 from grader.sandbox.streams import MessageReader, OutputReader
 
@@ -55,6 +55,8 @@ def _environment(request: RunRequest, scratch: Path, boot: Path, directory: Path
         config["barrier"] = {"k": request.barrier, "dir": str(scratch / "barrier"), "timeout": 5.0}
     if request.record_api:
         config["api"] = {"dir": str(scratch / "api"), "submission": str(directory)}
+    if request.watch:
+        config["watch"] = {"dir": str(scratch / "calls"), "module": request.module, "functions": list(request.watch)}
     return {
         "PATH": os.environ.get("PATH", os.defpath),
         "HOME": str(scratch / "work"),
@@ -267,23 +269,37 @@ class Run:
             thread.join(timeout=5.0)
         return records
 
-    def api_events(self) -> tuple[ApiEvent, ...]:
-        """The API calls the submission's code made since the last look (then forgotten)."""
-        events: list[ApiEvent] = []
-        folder = self.evidence("api")
-        for path in sorted(folder.glob("*.jsonl")):
+    def _take_lines(self, name: str, limit: int = 8 << 20) -> str:
+        """The JSON lines the run wrote into an evidence directory since the last look
+        (then deleted, so that the next call of the same sandbox starts empty)."""
+        texts = []
+        for path in sorted(self.evidence(name).glob("*.jsonl")):
             with contextlib.suppress(OSError):
-                text = path.read_text(errors="replace")[: 1 << 20]
+                texts.append(path.read_text(errors="replace")[:limit])
                 path.unlink()
-                events.extend(ApiEvent.parse_lines(text))
-        return tuple(events[:MAX_API_EVENTS])
+        return "\n".join(texts)
 
-    def sleepers(self) -> tuple[int, ...]:
+    def api_events(self) -> tuple[ApiEvent, ...]:
+        """The API calls the submission's code made since the last look."""
+        return tuple(ApiEvent.parse_lines(self._take_lines("api", 1 << 20))[:MAX_API_EVENTS])
+
+    def watched_calls(self) -> tuple[WatchedCall, ...]:
+        """The calls of watched worker functions since the last look."""
+        return tuple(WatchedCall.parse_lines(self._take_lines("calls")))
+
+    def sleepers(self) -> tuple[tuple[int, ...], dict[int, tuple[int, ...]]]:
+        """Pids that reached the rendezvous, and for each task ``n`` the pids that slept for it."""
         try:
             names = os.listdir(self.evidence("rendezvous"))
         except OSError:  # the run's filesystem is gone with it
-            return ()
-        return tuple(sorted(int(name[4:]) for name in names if name.startswith("pid-") and name[4:].isdigit()))
+            return (), {}
+        pids = tuple(sorted(int(name[4:]) for name in names if name.startswith("pid-") and name[4:].isdigit()))
+        tasks: dict[int, set[int]] = {}
+        for name in names:
+            parts = name.split("_")
+            if len(parts) == 3 and parts[0] == "task" and parts[1].lstrip("-").isdigit() and parts[2].isdigit():
+                tasks.setdefault(int(parts[1]), set()).add(int(parts[2]))
+        return pids, {n: tuple(sorted(found)) for n, found in tasks.items()}
 
     def cleanup(self) -> None:
         shutil.rmtree(self.scratch.path, ignore_errors=True)
@@ -308,6 +324,7 @@ class _CallRecord:
     left_running: tuple[ProcessRecord, ...]
     stacks: tuple[ProcessStack, ...]
     api: tuple[ApiEvent, ...] = ()
+    calls: tuple[WatchedCall, ...] = ()
 
 
 def _converse_all(sandbox: Run) -> tuple[_CallRecord, list[_CallRecord]]:
@@ -325,7 +342,9 @@ def _converse_all(sandbox: Run) -> tuple[_CallRecord, list[_CallRecord]]:
         outcome, started, returned, final = sandbox.converse()
         stacks = sandbox.dump_stacks() if outcome == "timeout" else ()
         left = sandbox.leftovers() if returned is not None else ()
-        records.append(_CallRecord(outcome, started, returned, final, left, stacks, sandbox.api_events()))
+        records.append(
+            _CallRecord(outcome, started, returned, final, left, stacks, sandbox.api_events(), sandbox.watched_calls())
+        )
         if returned is None:
             break
         if index + 1 < len(sandbox.request.calls):
@@ -352,7 +371,7 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
     try:
         load, calls = _converse_all(sandbox)
         hung = load.outcome == "timeout" or any(c.outcome == "timeout" for c in calls)
-        sleepers = sandbox.sleepers()
+        sleepers, task_sleepers = sandbox.sleepers()
         processes = sandbox.finish(graceful=not hung)
     finally:
         sandbox.cleanup()
@@ -379,6 +398,7 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
         exit_status=sandbox.proc.returncode,
         duration_s=time.monotonic() - begun,
         sleepers=sleepers,
+        task_sleepers=task_sleepers,
         hang=_hang_words(load.final) if load.outcome == "timeout" else None,
     )
     if load.outcome != wire.LOADED or not request.calls:
@@ -404,6 +424,7 @@ def _call_result(base: RunResult, call: _CallRecord) -> RunResult:
         stacks=call.stacks,
         unsendable_type=final.get("type") if call.outcome == wire.UNSENDABLE else None,
         api=call.api,
+        calls=call.calls,
         hang=_hang_words(final) if call.outcome == "timeout" else None,
     )
 

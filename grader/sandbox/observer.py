@@ -32,6 +32,7 @@ class ProcessRecord:
     samples: int
     cpu_trace: tuple[tuple[float, float], ...] = ()
     ns_pid: int = 0  # the pid the process sees itself as (inside a PID namespace), 0 if unknown
+    sleep_trace: tuple[tuple[float, float], ...] = ()  # (stamp, seconds seen in a sleep so far)
 
     @property
     def own_pid(self) -> int:
@@ -40,14 +41,37 @@ class ProcessRecord:
 
     def cpu_between(self, start: float, end: float) -> float:
         """CPU seconds this process used between two instants of the grader's clock."""
-        before = 0.0
-        until = 0.0
-        for stamp, cpu in self.cpu_trace:
-            if stamp <= start:
-                before = cpu
-            if stamp <= end:
-                until = cpu
-        return max(0.0, until - before)
+        return _between(self.cpu_trace, start, end)
+
+    def sleep_between(self, start: float, end: float) -> float:
+        """Seconds this process's main thread was seen sitting in a sleep (``clock_nanosleep``
+        or ``nanosleep``) between two instants of the grader's clock, from samples."""
+        return _between(self.sleep_trace, start, end)
+
+
+def _between(trace: tuple[tuple[float, float], ...], start: float, end: float) -> float:
+    before = until = 0.0
+    for stamp, value in trace:
+        if stamp <= start:
+            before = value
+        if stamp <= end:
+            until = value
+    return max(0.0, until - before)
+
+
+# The sleep system calls by machine (the first field of /proc/PID/syscall).
+SLEEP_CALLS = {"x86_64": {35, 230}, "aarch64": {101, 115}, "armv7l": {162, 265}, "i686": {162, 267}}.get(
+    os.uname().machine if hasattr(os, "uname") else "", set()
+)
+
+
+def read_syscall(pid: int) -> int | None:
+    """The system call the process's main thread is blocked in, if any (root or same user)."""
+    try:
+        first = _read(f"/proc/{pid}/syscall").split(b" ", 1)[0]
+    except OSError:
+        return None
+    return int(first) if first.lstrip(b"-").isdigit() else None
 
 
 @dataclass
@@ -64,6 +88,9 @@ class _Live:
     zombie: bool = False
     trace: list[tuple[float, int]] = field(default_factory=list)
     ns_pid: int = 0
+    slept: float = 0.0
+    sleeping_since: float | None = None  # stamp of the last sample that found it in a sleep
+    sleep_trace: list[tuple[float, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -218,8 +245,18 @@ class TreeObserver:
                     record.cpu_ticks = max(record.cpu_ticks, stat.cpu_ticks)
                     record.trace.append((now, record.cpu_ticks))
                 record.samples += 1  # ppid stays as first seen: reparenting at teardown must not change roles
+                self._note_sleep(record, pid, stat.state, now)
             alive.append(pid)
         return alive
+
+    @staticmethod
+    def _note_sleep(record: _Live, pid: int, state: str, now: float) -> None:
+        """Credit the time since the previous sample when both found the process in a sleep."""
+        asleep = state == "S" and read_syscall(pid) in SLEEP_CALLS
+        if asleep and record.sleeping_since is not None:
+            record.slept += now - record.sleeping_since
+            record.sleep_trace.append((now, record.slept))
+        record.sleeping_since = now if asleep else None
 
     def total_cpu(self) -> int:
         """CPU clock ticks used so far by every process seen (exited ones included)."""
@@ -249,6 +286,7 @@ class TreeObserver:
                 samples=record.samples,
                 cpu_trace=tuple((stamp, ticks / CLOCK_TICKS) for stamp, ticks in record.trace),
                 ns_pid=record.ns_pid,
+                sleep_trace=tuple(record.sleep_trace),
             )
             for record in sorted(live, key=lambda r: r.first_seen)
         )

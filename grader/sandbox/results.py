@@ -59,6 +59,33 @@ class ApiEvent:
 
 
 @dataclass(frozen=True)
+class WatchedCall:
+    """One call of a watched worker function: which process ran it (as the submission sees
+    its pid), its integer arguments and the CPU it took. Inside evidence."""
+
+    fn: str
+    pid: int
+    args: tuple[int, ...]
+    cpu_s: float
+
+    @staticmethod
+    def parse_lines(text: str) -> list[WatchedCall]:
+        import json
+
+        calls = []
+        for line in text.splitlines():
+            try:
+                raw = json.loads(line)
+                call = WatchedCall(
+                    str(raw["fn"]), int(raw["pid"]), tuple(int(a) for a in raw["args"]), float(raw["cpu"])
+                )
+            except (ValueError, KeyError, TypeError):
+                continue
+            calls.append(call)
+        return calls
+
+
+@dataclass(frozen=True)
 class Call:
     """One call: a function of the submission, or a driver of ``boot/_mpgrade_drivers``."""
 
@@ -91,6 +118,7 @@ class RunRequest:
     isolation: Isolation | None = None  # None: a plain interpreter (no jail)
     sleep: SleepSpec | None = None
     amplify: dict[str, float] | None = None
+    watch: tuple[str, ...] = ()  # worker functions of the submission whose calls are recorded (WatchedCall)
     record_api: bool = True  # record the taught APIs the submission's code calls (ApiEvent)
 
 
@@ -132,6 +160,7 @@ class RunResult:
     unsendable_type: str | None = None
     hang: str | None = None  # why a 'timeout' was declared, in words
     sleepers: tuple[int, ...] = ()  # pids that called time.sleep(magic) (instrumentation, cross-checked)
+    task_sleepers: dict[int, tuple[int, ...]] = field(default_factory=dict)  # task n -> pids that slept for it
     main_own_pid: int = 0  # the caller's pid as the submission sees it (1 inside a PID namespace)
     oom_kills: int = 0  # processes the memory cap killed
     process_cap_hits: int = 0  # forks refused by the process cap
@@ -139,6 +168,7 @@ class RunResult:
     limits: Limits | None = None  # the limits the run had (None: no jail)
     api: tuple[ApiEvent, ...] = ()  # taught APIs the call used (when the request recorded them)
     api_recorded: bool = False  # the sandbox's API recorder was in force (else api is empty)
+    calls: tuple[WatchedCall, ...] = ()  # calls of the watched worker functions during the call
 
     @property
     def wall_s(self) -> float | None:
@@ -149,6 +179,15 @@ class RunResult:
 
     def workers(self) -> tuple[ProcessRecord, ...]:
         return tuple(p for p in self.processes if p.role == "worker")
+
+    def slept(self, own_pid: int) -> float:
+        """Seconds the process with this pid (as the submission sees it) sat in a sleep during
+        the call, from the outside observer's samples."""
+        if self.started_at is None or self.returned_at is None:
+            return 0.0
+        return sum(
+            p.sleep_between(self.started_at, self.returned_at + 0.05) for p in self.processes if p.own_pid == own_pid
+        )
 
     def worker_own_pids(self) -> set[int]:
         """Worker pids as the submission sees them (what ``os.getpid()`` returned in each)."""

@@ -132,44 +132,15 @@ def _apply(module, patches: list) -> None:  # type: ignore[no-untyped-def]
         _patch(getattr(module, owner_name) if owner_name else module, name, api, detail)
 
 
-class _AfterImport:
-    """A meta path finder that patches a target module right after it is first imported,
-    so that an interpreter pays only for the modules its code really uses."""
-
-    def __init__(self, pending: dict) -> None:
-        self.pending = pending
-
-    def find_spec(self, fullname, path=None, target=None):  # type: ignore[no-untyped-def]
-        if fullname not in self.pending:
-            return None
-        import importlib.machinery
-
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
-        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
-            return spec
-        loader, patches = spec.loader, self.pending.pop(fullname)
-        original = loader.exec_module
-
-        def exec_module(module):  # type: ignore[no-untyped-def]
-            original(module)
-            _apply(module, patches)
-
-        loader.exec_module = exec_module  # type: ignore[method-assign]
-        return spec
-
-
 def installed() -> bool:
     return bool(_state["dir"])
 
 
 def install(spec: dict) -> None:
     """Patch the taught APIs as their modules load (fork children inherit the patches)."""
+    import _mpgrade_hooks
+
     _state.update(dir=spec["dir"], submission=os.path.realpath(spec["submission"]))
     os.register_at_fork(after_in_child=lambda: _state.update(written=0))
-    pending = {}
     for name, patches in _patches().items():
-        if name in sys.modules:
-            _apply(sys.modules[name], patches)
-        else:
-            pending[name] = patches
-    sys.meta_path.insert(0, _AfterImport(pending))
+        _mpgrade_hooks.after_import(name, functools.partial(_apply, patches=patches))

@@ -133,8 +133,12 @@ def _build_view(view: dict, uid: int, gid: int) -> None:
     _tmpfs(dev, 0.1, "0755")
     for name in DEVICES:
         _bind(f"/dev/{name}", root, writable=True)
-    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
-                         ("stderr", "/proc/self/fd/2")):
+    for name, target in (
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ):
         os.symlink(target, os.path.join(dev, name))
     _tmpfs(os.path.join(dev, "shm"), view["shm_mb"], "1777")
     disk = _inside(root, view["disk"])

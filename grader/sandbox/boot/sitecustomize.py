@@ -10,16 +10,21 @@ children re-run this file). Each piece is idempotent and optional:
   ``<stacks_dir>/<pid>.txt``, so the grader can explain a hang before killing it;
 - ``sleep``: ``time.sleep(magic)`` first waits until ``k`` distinct processes made such
   a call (a rendezvous that proves k workers ran at once, with a shared timeout), then
-  sleeps ``magic * factors[n]`` where ``n`` is the caller's argument of that name;
-- ``amplify``: short pauses inside shared-state reads (``Value.value``, Manager dict
-  reads, Manager list appends) that widen race windows so a racy read-modify-write
-  loses updates on every run;
+  sleeps ``magic * factors[n]`` where ``n`` is the caller's argument of that name, and
+  notes which process slept for which ``n``;
+- ``amplify``: short pauses inside shared-state reads (``Value.value``, the raw
+  ``get_obj()`` and ``RawValue`` values, every read of a Manager dict: ``get``,
+  ``[]``, ``copy``, ``items``, ``keys``, ``values``, ``in``; Manager list appends) that
+  widen race windows so a racy read-modify-write loses updates on every run;
 - ``child_pause``: every child process waits this long when it starts, so that even a
   worker with almost nothing to do lives long enough for the outside observer to see
   it, and lifetimes show whether processes ran side by side;
-- ``barrier``: worker processes wait at their start until ``k`` of them have started,
-  so that a race check's processes overlap however slowly they start (spawn);
-- ``api``: record which taught APIs the submission's own code called (``_mpgrade_api``).
+- ``barrier``: the submission's own processes wait at their start until ``k`` of them
+  have started, so that a race check's processes overlap however slowly they start
+  (spawn); a manager's server and pool workers neither wait nor count;
+- ``api``: record which taught APIs the submission's own code called (``_mpgrade_api``);
+- ``watch``: record which process ran each call of the named worker functions
+  (``_mpgrade_watch``).
 """
 
 from __future__ import annotations
@@ -79,6 +84,8 @@ def _install_sleep(spec: dict) -> None:
         if isinstance(seconds, (int, float)) and abs(seconds - magic) < 1e-9:
             _rendezvous(spec["dir"], int(spec.get("k", 0)), float(spec["timeout"]))
             caller = sys._getframe(1).f_locals.get("n")
+            if type(caller) is int:  # who slept for which task (inside evidence, cross-checked)
+                os.close(os.open(os.path.join(spec["dir"], f"task_{caller}_{os.getpid()}"), os.O_CREAT, 0o644))
             _real_sleep(seconds * factors.get(str(caller), 1.0))
         else:
             _real_sleep(seconds)
@@ -95,19 +102,54 @@ def _pause_after(method, pause: float):  # type: ignore[no-untyped-def]
     return wrapped
 
 
+class _PausedValue:
+    """A raw shared ctypes value whose reads pause: ``get_obj()`` of a ``Value`` and
+    ``RawValue()`` hand this out, so that a read-modify-write through them races as
+    visibly as one through ``Value.value``. Everything else goes to the real object."""
+
+    __slots__ = ("_mpgrade_obj", "_mpgrade_pause")
+
+    def __init__(self, obj, pause: float) -> None:  # type: ignore[no-untyped-def]
+        object.__setattr__(self, "_mpgrade_obj", obj)
+        object.__setattr__(self, "_mpgrade_pause", pause)
+
+    @property
+    def value(self):  # type: ignore[no-untyped-def]
+        result = self._mpgrade_obj.value
+        _real_sleep(self._mpgrade_pause)
+        return result
+
+    @value.setter
+    def value(self, new) -> None:  # type: ignore[no-untyped-def]
+        self._mpgrade_obj.value = new
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._mpgrade_obj, name)
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (_PausedValue, (self._mpgrade_obj, self._mpgrade_pause))
+
+
+DICT_READS = ("get", "__getitem__", "copy", "items", "keys", "values", "__contains__")
+
+
 def _install_amplifiers(spec: dict) -> None:
     if spec.get("value_pause"):
+        import multiprocessing.context as context
         from multiprocessing import sharedctypes
 
-        original = sharedctypes.Synchronized.value
         pause = float(spec["value_pause"])
-        getter = _pause_after(original.fget, pause)
-        sharedctypes.Synchronized.value = property(getter, original.fset)  # type: ignore[method-assign]
+        original = sharedctypes.Synchronized.value
+        sharedctypes.Synchronized.value = property(_pause_after(original.fget, pause), original.fset)  # type: ignore[method-assign]
+        get_obj = sharedctypes.SynchronizedBase.get_obj
+        sharedctypes.Synchronized.get_obj = lambda self: _PausedValue(get_obj(self), pause)  # type: ignore[method-assign]
+        raw_value = context.BaseContext.RawValue
+        context.BaseContext.RawValue = lambda self, *a, **k: _PausedValue(raw_value(self, *a, **k), pause)  # type: ignore[method-assign]
     if spec.get("dict_pause") or spec.get("list_pause"):
         from multiprocessing import managers
 
         if spec.get("dict_pause"):
-            for name in ("get", "__getitem__"):
+            for name in DICT_READS:
                 method = getattr(managers.DictProxy, name)
                 setattr(managers.DictProxy, name, _pause_after(method, float(spec["dict_pause"])))
         if spec.get("list_pause"):
@@ -139,13 +181,26 @@ def _install_child_pause(pause: float) -> None:
 
 
 def _install_barrier(spec: dict) -> None:
-    """Worker processes wait at their start until ``k`` of them have started."""
+    """The submission's own processes wait as they start until ``k`` of them have started.
 
-    def wait() -> None:
-        if not _is_helper():
+    A process counts when it runs the submission's code: a ``Process`` subclass that
+    overrides ``run()``, or a target from outside multiprocessing and concurrent.futures
+    (a manager's server or a pool's workers do not wait, nor count)."""
+    import multiprocessing.process as process
+
+    original = process.BaseProcess._bootstrap
+
+    def bootstrap(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        target = getattr(self, "_target", None)
+        if type(self).run is not process.BaseProcess.run:
+            owner = type(self).__module__
+        else:
+            owner = getattr(target, "__module__", None) or "multiprocessing"
+        if not owner.startswith(("multiprocessing", "concurrent")) and not _is_helper():
             _rendezvous(spec["dir"], int(spec["k"]), float(spec["timeout"]))
+        return original(self, *args, **kwargs)
 
-    _on_child_start(wait)
+    process.BaseProcess._bootstrap = bootstrap  # type: ignore[method-assign]
 
 
 def _install() -> None:
@@ -169,6 +224,10 @@ def _install() -> None:
         import _mpgrade_api
 
         _mpgrade_api.install(config["api"])
+    if config.get("watch"):
+        import _mpgrade_watch
+
+        _mpgrade_watch.install(config["watch"])
     time._mpgrade_installed = True  # type: ignore[attr-defined]
 
 

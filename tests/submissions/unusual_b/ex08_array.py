@@ -15,7 +15,7 @@ class Filler(Process):
 def parallel_squares(size: int, n_procs: int = 4) -> list[int]:
     arr = Array("q", size)
     bounds = [size * k // n_procs for k in range(n_procs + 1)]
-    workers = [Filler(arr, a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+    workers = [Filler(arr, a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
     for worker in workers:
         worker.start()
     for worker in workers:
