@@ -123,11 +123,13 @@ def _rounds(submission: Submission, name: str, workers: int, count: int, into: M
     """Parallel runs of the submission, each followed by the grader's own serial run of the
     same work (the baseline), in alternating slots so that both see the same load."""
     for _ in range(count):
-        parallel = submission.call(name, into.limits, workers, fresh=True, watch=(into.worker_function,))
+        parallel = submission.call(
+            name, into.limits, workers, fresh=True, watch=(into.worker_function,), min_lifetime_s=0.0
+        )
         if parallel.outcome != "returned":
             into.broken, into.broken_what = parallel, f"{name}(...)"
             return False
-        serial = submission.driver("reference_serial", into.limits, fresh=True)
+        serial = submission.driver("reference_serial", into.limits, fresh=True, min_lifetime_s=0.0)
         if serial.outcome != "returned":
             into.broken, into.broken_what = serial, "the grader's own serial run"
             return False
@@ -138,7 +140,7 @@ def _rounds(submission: Submission, name: str, workers: int, count: int, into: M
 
 def _reference(submission: Submission, limits: list[int], workers: int, count: int, into: Measurement) -> None:
     for _ in range(count):
-        run = submission.driver("reference_parallel", limits, workers, fresh=True)
+        run = submission.driver("reference_parallel", limits, workers, fresh=True, min_lifetime_s=0.0)
         if run.wall_s is not None:
             into.reference.append(parallelism(worker_cpu(run), busy_wall(run), startup_cpu(run, into.start_method)))
 

@@ -19,7 +19,7 @@ import pytest
 from grader.catalogue import Exercise
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.launcher import run, run_all
-from grader.sandbox.results import Call, RunRequest, RunResult, SleepSpec
+from grader.sandbox.results import MIN_CHILD_LIFETIME_S, Call, RunRequest, RunResult, SleepSpec
 
 MAGIC_DELAY = 0.1231
 
@@ -76,9 +76,14 @@ class Submission:
         driver: bool = False,
         barrier: int = 0,
         watch: tuple[str, ...] = (),
+        min_lifetime_s: float = MIN_CHILD_LIFETIME_S,
         **kwargs: Any,
     ) -> RunResult:
-        """Run one call in a fresh sandbox; identical calls share one run unless ``fresh``."""
+        """Run one call in a fresh sandbox; identical calls share one run unless ``fresh``.
+
+        ``min_lifetime_s``: every child process waits this long as it starts, so that the
+        observer sees it; CPU-timing runs set 0 (their workers live long enough anyway, and
+        the wait would read as idle time of the pool)."""
         key = (name, repr(args), repr(sorted(kwargs.items())), repr(sleep), repr(amplify), driver, barrier, watch)
         if not fresh and key in self._cache:
             return self._cache[key]
@@ -92,6 +97,7 @@ class Submission:
             amplify=amplify,
             barrier=barrier,
             watch=watch,
+            min_lifetime_s=min_lifetime_s,
             isolation=self.isolation,
         )
         result = run(request)

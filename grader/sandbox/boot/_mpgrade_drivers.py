@@ -131,12 +131,3 @@ def locked_updates(module: Any, times: int) -> dict[str, Any]:
     finally:
         kind.value, kind.get_obj = original_value, original_get_obj
     return {**stats, "value": counter.value}
-
-
-def digest_call(module: Any, name: str, *args: Any) -> dict[str, Any]:
-    """Call a function of the submission here and return a digest of its (large) value."""
-    import hashlib
-
-    value = getattr(module, name)(*args)
-    text = repr(list(value)) if isinstance(value, (list, tuple)) else repr(value)
-    return {"sha256": hashlib.sha256(text.encode()).hexdigest(), "type": type(value).__name__}
