@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from grader.checks.api import ApiRule, check_api
+from grader.checks.attribution import check_sleeps
 from grader.checks.support import (
     Call,
     CheckFailed,
@@ -95,6 +96,8 @@ def test_two_child_processes(submission: Submission, evidence: dict[str, Any]) -
             f"(the grader saw {len(workers)} child process(es)): pass each function as the target of its own "
             "multiprocessing.Process"
         )
+    advice = "run calc_square and calc_cube each in a child process; the calling process only starts and joins them"
+    evidence.update(check_sleeps(result, SLEEP, NUMBERS * 2, None, "run_both", advice))
 
 
 @pytest.mark.check("started-together", "concurrency", 2)

@@ -56,8 +56,15 @@ def test_increment_exact(submission: Submission, evidence: dict[str, Any]) -> No
 
 @pytest.mark.check("side-by-side", "concurrency", 1)
 def test_side_by_side(submission: Submission, evidence: dict[str, Any]) -> None:
-    result = submission.call("parallel_count", 3, 200, amplify=LIFETIME, timeout=60)
+    result = submission.call("parallel_count", 3, 200, amplify=LIFETIME, timeout=60, watch=("increment",))
     value_of(result, "parallel_count(3, 200)", submission.exercise)
+    ran_in = [c.pid for c in result.calls if c.fn == "increment"]
+    evidence["increment_ran_in"] = len(set(ran_in))
+    if result.main_own_pid in ran_in or (ran_in and len(set(ran_in) & result.worker_own_pids()) < 3):
+        raise CheckFailed(
+            f"increment should run once in each of the 3 processes; it ran {ran_in.count(result.main_own_pid)} "
+            f"time(s) in the calling process and in {len(set(ran_in) - {result.main_own_pid})} child process(es)"
+        )
     overlap = overlap_samples([(p.first_seen, p.last_seen) for p in result.workers()])
     evidence["overlap_s"] = round(overlap, 3)
     if overlap < 0.4 * LIFETIME["child_pause"]:

@@ -15,8 +15,11 @@ def square_worker(tasks, results, delay: float = 0.0) -> None:
 
 
 def pass_back(tasks, results) -> None:
+    first = True
     for n in iter(tasks.get, None):
-        time.sleep(0.05)  # every worker takes a turn
+        if first:
+            time.sleep(0.05)  # every worker takes a turn
+            first = False
         results.put((n, os.getpid()))
 
 
