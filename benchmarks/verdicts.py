@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--busy", type=int, default=0, help="busy-loop processes to run meanwhile")
     parser.add_argument("--start-method", default="forkserver")
     parser.add_argument("--only", action="append", default=[], help="case names to run (default: all)")
+    parser.add_argument("--jobs", type=int, default=1, help="check suites at once (as mpgrade grade --jobs)")
     args = parser.parse_args()
     cases = [*correct_cases(), *flawed_cases()]
     if args.only:
@@ -118,7 +119,7 @@ def main() -> None:
     seen = Tally()
     table, misses = seen.table, seen.misses
     timings: dict[str, list[float]] = defaultdict(list)
-    settings = Settings((args.start_method,), 60.0, Isolation(Limits(), probe()))
+    settings = Settings((args.start_method,), 60.0, Isolation(Limits(), probe()), args.jobs)
     print(f"isolation: {settings.isolation.layers.report()}", flush=True)
     loops = busy_loops(args.busy)
     begun = time.monotonic()
@@ -137,7 +138,7 @@ def main() -> None:
             loop.kill()
             loop.wait()
     print(
-        f"\n{args.rounds} rounds, {args.busy} busy loop(s), start method {args.start_method}, "
+        f"\n{args.rounds} rounds, {args.busy} busy loop(s), start method {args.start_method}, jobs {args.jobs}, "
         f"{time.monotonic() - begun:.0f} s"
     )
     print(f"{'kind':<12} {'right':>6} {'false pass':>11} {'false fail':>11} {'skipped':>8}")

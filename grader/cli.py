@@ -57,6 +57,15 @@ def _add_grade_options(grade_cmd: argparse.ArgumentParser) -> None:
         metavar="S",
         help=f"seconds one run may take unless a check sets its own (default {DEFAULT_TIMEOUT_S:g})",
     )
+    grade_cmd.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="check suites to run at once (default 1); runs whose CPU timing is judged still take the machine "
+        "alone, and so do they across every grading on this machine",
+    )
     grade_cmd.add_argument("-v", "--verbose", action="store_true", help="also show each check's figures")
     grade_cmd.add_argument("-q", "--quiet", action="store_true", help="print only the total")
     limits = grade_cmd.add_argument_group(
@@ -152,7 +161,12 @@ def _settings(args: argparse.Namespace) -> Settings:
         raise UsageError(f"{source} must be a positive number of seconds, got {timeout!r}")
     method = args.start_method or table.get("start_method")
     root_layers = not args.no_root_layers and bool(table.get("root_layers", True))
-    return Settings(_start_methods(method), float(timeout), Isolation(limits, probe(root_layers, limits)))
+    jobs = args.jobs if args.jobs is not None else table.get("jobs", 1)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs <= 0:
+        source = "--jobs" if args.jobs is not None else f"jobs {in_file}"
+        raise UsageError(f"{source} must be a positive whole number, got {jobs!r}")
+    isolation = Isolation(limits, probe(root_layers, limits))
+    return Settings(_start_methods(method), float(timeout), isolation, jobs)
 
 
 def _grade(args: argparse.Namespace, console: Console) -> int:

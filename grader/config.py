@@ -25,10 +25,11 @@ class Settings:
     start_methods: tuple[str, ...]
     timeout: float
     isolation: Isolation
+    jobs: int = 1  # check suites run at once (their speedup runs still take the machine alone)
 
 
 POSITIVE_INT = {f.name for f in fields(Limits)}
-KNOWN = POSITIVE_INT | {"timeout", "start_method", "root_layers"}
+KNOWN = POSITIVE_INT | {"timeout", "start_method", "root_layers", "jobs"}
 
 
 def read_pyproject(path: Path) -> dict[str, Any]:

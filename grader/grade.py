@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from grader import __version__
@@ -17,6 +18,20 @@ from grader.scoring import error_outcome, exercise_outcome
 from grader.suite import run_checks
 
 
+def _run_groups(directory: Path, exercises: tuple[Exercise, ...], settings: Settings) -> list[RawCheck]:
+    """The checks of ``exercises`` in up to ``settings.jobs`` pytest children at once; the rows
+    come back in the order of the exercises, whatever the order in which the groups finish."""
+    jobs = max(1, min(settings.jobs, len(exercises)))
+    if jobs == 1:
+        return run_checks(directory, exercises, settings)
+    groups = [exercises[index::jobs] for index in range(jobs)]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        found = list(pool.map(lambda group: run_checks(directory, group, settings), groups))
+    rows = [row for group in found for row in group]
+    order = {exercise.id: index for index, exercise in enumerate(exercises)}
+    return sorted(rows, key=lambda row: order.get(row.exercise, len(order)))
+
+
 def grade(
     directory: Path, exercises: tuple[Exercise, ...], settings: Settings, shown_as: str
 ) -> tuple[GradeReport, list[RawCheck]]:
@@ -26,14 +41,16 @@ def grade(
     outcomes: dict[str, ExerciseOutcome] = {}
     ready: list[Exercise] = []
     loading: dict[str, float] = {}
-    for exercise in exercises:
-        check = preflight(directory, exercise, settings.isolation, settings.timeout)
+    jobs = max(1, min(settings.jobs, len(exercises)))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        checks = list(pool.map(lambda e: preflight(directory, e, settings.isolation, settings.timeout), exercises))
+    for exercise, check in zip(exercises, checks, strict=True):
         loading[exercise.id] = check.duration_s
         if check.error is not None:
             outcomes[exercise.id] = error_outcome(exercise, check.error, check.duration_s, check.line)
         else:
             ready.append(exercise)
-    rows = run_checks(directory, tuple(ready), settings) if ready else []
+    rows = _run_groups(directory, tuple(ready), settings) if ready else []
     for exercise in ready:
         mine = [row for row in rows if row.exercise == exercise.id]
         outcomes[exercise.id] = exercise_outcome(exercise, mine, loading[exercise.id])

@@ -84,6 +84,8 @@ def work_inflation(parallel_worker_cpu_s: Sequence[float], serial_cpu_s: Sequenc
 
 
 MIN_USEFUL_PARALLELISM = 1.2  # below: one process did (nearly) all the useful work
+REPEATED_WORK = 1.25  # at or above (recorded calls), with the CPU agreeing: part of the work was done twice
+REPEATED_CPU = 1.2  # the CPU inflation that must confirm what the recorded calls say
 
 
 def useful_parallelism(shares: Sequence[float]) -> float:
@@ -102,6 +104,7 @@ def judge_speedup(
     final: bool = False,
     inflation: float = 1.0,
     useful: float | None = None,
+    repeated: float | None = None,
 ) -> SpeedupVerdict:
     """Decide a speedup check from the runs of one session.
 
@@ -113,7 +116,9 @@ def judge_speedup(
     children that repeat the work, or burn CPU beside it, are no speedup;
     children that did almost none of it fail at once, on any machine, one core included:
     serial code is serial everywhere, so there is nothing to calibrate); ``useful`` the
-    :func:`useful_parallelism` of the tasks' calls as recorded per process, when known.
+    :func:`useful_parallelism` of the tasks' calls as recorded per process, when known;
+    ``repeated`` the recorded work over the distinct work (1.0 when no input was done twice),
+    which fails the check only when the CPU figures agree.
 
     Parallelism decides: it is read within one run, so it does not swing with the speed
     of shared cores the way the ratio of two separate runs does (on these machines the
@@ -130,6 +135,16 @@ def judge_speedup(
             effective_workers,
             f"one process did the useful work: the way the tasks were shared allows at most a "
             f"{useful:.2f}x speedup, however busy the other processes were",
+        )
+    if repeated is not None and repeated >= REPEATED_WORK and inflation >= REPEATED_CPU:
+        return SpeedupVerdict(
+            Decision.FAIL,
+            max(parallelism_runs, default=0.0),
+            raw,
+            None,
+            effective_workers,
+            f"the processes did {repeated:.2f}x the work: some of it was done twice (the recorded calls show "
+            f"repeated inputs, and the children used {inflation:.2f}x the CPU of the work in one process)",
         )
     if inflation < NO_CHILD_WORK:
         return SpeedupVerdict(

@@ -14,6 +14,8 @@ def test_usage_errors_exit_2_with_a_reason(tmp_path: Path) -> None:
     assert code == 2 and "unknown exercise 'ex42'" in err
     code, _, _, err = run_cli("grade", str(tmp_path), "--timeout", "0")
     assert code == 2 and "--timeout must be a positive number of seconds" in err
+    code, _, _, err = run_cli("grade", str(tmp_path), "--jobs", "0")
+    assert code == 2 and "--jobs must be a positive whole number, got 0" in err
 
 
 def test_list_names_every_exercise() -> None:

@@ -53,6 +53,15 @@ def test_one_process_doing_the_useful_work_fails() -> None:
     assert judge_speedup([1.6, 1.5], [1.2], [0.7], 2, useful=4 / 3).decision is Decision.PASS
 
 
+def test_partial_repetition_fails_when_calls_and_cpu_agree() -> None:
+    # one limit of four counted twice: the recorded calls say 1.3x, the CPU says 1.28x
+    verdict = judge_speedup([1.7], [1.0], [0.7], 2, inflation=1.28, repeated=1.3)
+    assert verdict.decision is Decision.FAIL and "done twice" in verdict.reason
+    # the calls alone (the CPU disagrees) or the CPU alone decide nothing
+    assert judge_speedup([1.7], [1.0], [0.7], 2, inflation=1.0, repeated=1.3).decision is Decision.PASS
+    assert judge_speedup([1.7], [1.0], [0.7], 2, inflation=1.3, repeated=1.0).decision is Decision.PASS
+
+
 def test_low_parallelism_asks_for_the_reference() -> None:
     assert judge_speedup([0.98], [1.0], [1.0], 2).decision is Decision.NEED_REFERENCE
 

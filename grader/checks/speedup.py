@@ -70,6 +70,18 @@ class Measurement:
                 shares[call.pid] = shares.get(call.pid, 0.0) + call.args[0] ** 1.5
         return shares
 
+    def repeated(self) -> float | None:
+        """Recorded work over the distinct work, the highest over the parallel runs: 1.0 when
+        every limit was counted once, 2.0 when each was counted twice (None: not recorded)."""
+        found = []
+        for run in self.parallel:
+            counted = [c.args[0] for c in run.calls if c.fn == self.worker_function and c.args]
+            counted = [limit for limit in counted if limit in set(self.limits)]
+            distinct = sum(limit**1.5 for limit in set(counted))
+            if distinct:
+                found.append(sum(limit**1.5 for limit in counted) / distinct)
+        return max(found) if found else None
+
     def useful(self) -> float | None:
         """The lowest useful parallelism over the parallel runs (None: no calls were recorded)."""
         found = [useful_parallelism(list(self.shares(run).values())) for run in self.parallel if self.shares(run)]
@@ -88,6 +100,7 @@ class Measurement:
             "work_inflation": round(self.inflation(), 3) if self.parallel else None,
             "effective_workers": verdict.effective_workers if verdict else None,
             "useful_parallelism": round(useful, 3) if (useful := self.useful()) is not None else None,
+            "repeated_work": round(repeated, 3) if (repeated := self.repeated()) is not None else None,
         }
 
 
@@ -124,12 +137,12 @@ def _rounds(submission: Submission, name: str, workers: int, count: int, into: M
     same work (the baseline), in alternating slots so that both see the same load."""
     for _ in range(count):
         parallel = submission.call(
-            name, into.limits, workers, fresh=True, watch=(into.worker_function,), min_lifetime_s=0.0
+            name, into.limits, workers, fresh=True, watch=(into.worker_function,), min_lifetime_s=0.0, exclusive=True
         )
         if parallel.outcome != "returned":
             into.broken, into.broken_what = parallel, f"{name}(...)"
             return False
-        serial = submission.driver("reference_serial", into.limits, fresh=True, min_lifetime_s=0.0)
+        serial = submission.driver("reference_serial", into.limits, fresh=True, min_lifetime_s=0.0, exclusive=True)
         if serial.outcome != "returned":
             into.broken, into.broken_what = serial, "the grader's own serial run"
             return False
@@ -140,7 +153,7 @@ def _rounds(submission: Submission, name: str, workers: int, count: int, into: M
 
 def _reference(submission: Submission, limits: list[int], workers: int, count: int, into: Measurement) -> None:
     for _ in range(count):
-        run = submission.driver("reference_parallel", limits, workers, fresh=True, min_lifetime_s=0.0)
+        run = submission.driver("reference_parallel", limits, workers, fresh=True, min_lifetime_s=0.0, exclusive=True)
         if run.wall_s is not None:
             into.reference.append(parallelism(worker_cpu(run), busy_wall(run), startup_cpu(run, into.start_method)))
 
@@ -155,6 +168,7 @@ def _judge(result: Measurement, effective: int, final: bool = False) -> SpeedupV
         final,
         result.inflation(),
         result.useful(),
+        result.repeated(),
     )
 
 

@@ -77,13 +77,15 @@ class Submission:
         barrier: int = 0,
         watch: tuple[str, ...] = (),
         min_lifetime_s: float = MIN_CHILD_LIFETIME_S,
+        exclusive: bool = False,
         **kwargs: Any,
     ) -> RunResult:
         """Run one call in a fresh sandbox; identical calls share one run unless ``fresh``.
 
         ``min_lifetime_s``: every child process waits this long as it starts, so that the
         observer sees it; CPU-timing runs set 0 (their workers live long enough anyway, and
-        the wait would read as idle time of the pool)."""
+        the wait would read as idle time of the pool), and take the machine alone
+        (``exclusive``) so that no other run of ours disturbs their timing."""
         key = (name, repr(args), repr(sorted(kwargs.items())), repr(sleep), repr(amplify), driver, barrier, watch)
         if not fresh and key in self._cache:
             return self._cache[key]
@@ -98,6 +100,7 @@ class Submission:
             barrier=barrier,
             watch=watch,
             min_lifetime_s=min_lifetime_s,
+            exclusive=exclusive,
             isolation=self.isolation,
         )
         result = run(request)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import SandboxError
-from grader.sandbox import subreaper
+from grader.sandbox import machine, subreaper
 from grader.sandbox.boot import _mpgrade_wire as wire
 from grader.sandbox.isolation import Plan, Scratch, copy_submission, plan
 from grader.sandbox.observer import ProcessRecord, TreeObserver
@@ -365,16 +365,17 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
     With no calls the module is only imported (a single 'loaded' or 'load_error' result).
     If a call hangs or kills the interpreter, the calls after it run in fresh sandboxes.
     """
-    begun = time.monotonic()
-    sandbox = Run(request)
-    sandbox.launch()
-    try:
-        load, calls = _converse_all(sandbox)
-        hung = load.outcome == "timeout" or any(c.outcome == "timeout" for c in calls)
-        sleepers, task_sleepers = sandbox.sleepers()
-        processes = sandbox.finish(graceful=not hung)
-    finally:
-        sandbox.cleanup()
+    with machine.hold(request.exclusive):  # exclusive: no other run of ours while this one is timed
+        begun = time.monotonic()
+        sandbox = Run(request)
+        sandbox.launch()
+        try:
+            load, calls = _converse_all(sandbox)
+            hung = load.outcome == "timeout" or any(c.outcome == "timeout" for c in calls)
+            sleepers, task_sleepers = sandbox.sleepers()
+            processes = sandbox.finish(graceful=not hung)
+        finally:
+            sandbox.cleanup()
     main = next((p for p in processes if p.role == "main"), None)
     base = RunResult(
         outcome=load.outcome,

@@ -118,6 +118,7 @@ class RunRequest:
     isolation: Isolation | None = None  # None: a plain interpreter (no jail)
     sleep: SleepSpec | None = None
     amplify: dict[str, float] | None = None
+    exclusive: bool = False  # its CPU timing is judged: no other run of ours on the machine meanwhile
     watch: tuple[str, ...] = ()  # worker functions of the submission whose calls are recorded (WatchedCall)
     record_api: bool = True  # record the taught APIs the submission's code calls (ApiEvent)
 

@@ -1,0 +1,109 @@
+"""The host-wide lock: shared runs together, an exclusive run alone and first, and a lock
+that dies with its holder."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.sandbox import machine
+
+
+@pytest.fixture(autouse=True)
+def own_lock_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(machine, "LOCK_DIR", tmp_path / "locks")
+
+
+def test_shared_runs_hold_the_machine_together() -> None:
+    with machine.shared(), machine.shared():
+        pass  # a second shared holder does not wait for the first
+
+
+def test_an_exclusive_run_waits_for_shared_runs_and_then_runs_alone() -> None:
+    order: list[str] = []
+    inside = threading.Event()
+
+    def exclusive() -> None:
+        inside.wait()
+        with machine.exclusive():
+            order.append("exclusive")
+
+    thread = threading.Thread(target=exclusive)
+    thread.start()
+    with machine.shared():
+        inside.set()
+        time.sleep(0.3)  # the exclusive run is waiting meanwhile, however long this takes
+        order.append("shared done")
+    thread.join(timeout=10)
+    assert order == ["shared done", "exclusive"]
+
+
+def _turnstile_closed() -> bool:
+    """True once an exclusive run holds the turnstile (a shared probe would have to wait)."""
+    fd = machine._open("turnstile")
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def test_a_waiting_exclusive_run_goes_before_new_shared_runs() -> None:
+    order: list[str] = []
+
+    def exclusive() -> None:
+        with machine.exclusive():
+            order.append("exclusive")
+
+    def late_shared() -> None:
+        with machine.shared():
+            order.append("late shared")
+
+    with machine.shared():
+        first = threading.Thread(target=exclusive)
+        first.start()
+        deadline = time.monotonic() + 10
+        while not _turnstile_closed() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        second = threading.Thread(target=late_shared)
+        second.start()  # arrives while the exclusive run waits for this shared run to end
+        time.sleep(0.1)
+        assert order == []
+    for thread in (first, second):
+        thread.join(timeout=10)
+    assert order == ["exclusive", "late shared"]
+
+
+def test_the_lock_dies_with_its_holder(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from grader.sandbox import machine; "
+            "machine.LOCK_DIR = Path(sys.argv[1]); "
+            "cm = machine.exclusive(); cm.__enter__(); print('held', flush=True); time.sleep(60)",
+            str(tmp_path / "locks"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    holder.kill()
+    holder.wait()
+    done = threading.Event()
+
+    def take() -> None:
+        with machine.exclusive():
+            done.set()
+
+    threading.Thread(target=take, daemon=True).start()
+    assert done.wait(timeout=10), "a lock held by a killed grading must not block the next one"
