@@ -95,6 +95,29 @@ def useful_parallelism(shares: Sequence[float]) -> float:
     return total / max(shares) if shares and max(shares) > 0 else 1.0
 
 
+def _fails_on_any_machine(
+    inflation: float, useful: float | None, repeated: float | None, effective_workers: int
+) -> str | None:
+    """Why the check fails whatever the machine could show, or None: the work went to one
+    process, was partly done twice, or never left the caller."""
+    if useful is not None and effective_workers >= 2 and useful < MIN_USEFUL_PARALLELISM:
+        return (
+            f"one process did the useful work: the way the tasks were shared allows at most a "
+            f"{useful:.2f}x speedup, however busy the other processes were"
+        )
+    if repeated is not None and repeated >= REPEATED_WORK and inflation >= REPEATED_CPU:
+        return (
+            f"the processes did {repeated:.2f}x the work: some of it was done twice (the recorded calls show "
+            f"repeated inputs, and the children used {inflation:.2f}x the CPU of the work in one process)"
+        )
+    if inflation < NO_CHILD_WORK:
+        return (
+            f"no child process did measurable CPU work: the children used {inflation:.0%} of the CPU that "
+            f"the work takes in one process, so it ran in the calling process (serial on any machine)"
+        )
+    return None
+
+
 def judge_speedup(
     parallelism_runs: Sequence[float],
     serial: Sequence[float],
@@ -126,36 +149,9 @@ def judge_speedup(
     ratio only vetoes a pass when the parallel run was clearly slower than serial.
     """
     raw = raw_speedup(serial, parallel)
-    if useful is not None and effective_workers >= 2 and useful < MIN_USEFUL_PARALLELISM:
-        return SpeedupVerdict(
-            Decision.FAIL,
-            max(parallelism_runs, default=0.0),
-            raw,
-            None,
-            effective_workers,
-            f"one process did the useful work: the way the tasks were shared allows at most a "
-            f"{useful:.2f}x speedup, however busy the other processes were",
-        )
-    if repeated is not None and repeated >= REPEATED_WORK and inflation >= REPEATED_CPU:
-        return SpeedupVerdict(
-            Decision.FAIL,
-            max(parallelism_runs, default=0.0),
-            raw,
-            None,
-            effective_workers,
-            f"the processes did {repeated:.2f}x the work: some of it was done twice (the recorded calls show "
-            f"repeated inputs, and the children used {inflation:.2f}x the CPU of the work in one process)",
-        )
-    if inflation < NO_CHILD_WORK:
-        return SpeedupVerdict(
-            Decision.FAIL,
-            max(parallelism_runs, default=0.0),
-            raw,
-            None,
-            effective_workers,
-            f"no child process did measurable CPU work: the children used {inflation:.0%} of the CPU that "
-            f"the work takes in one process, so it ran in the calling process (serial on any machine)",
-        )
+    early = _fails_on_any_machine(inflation, useful, repeated, effective_workers)
+    if early is not None:
+        return SpeedupVerdict(Decision.FAIL, max(parallelism_runs, default=0.0), raw, None, effective_workers, early)
     if effective_workers < 2:
         return SpeedupVerdict(
             Decision.SKIP,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.sandbox.boot._mpgrade_wire import json_lines
 from grader.sandbox.isolation import Isolation, Limits
 from grader.sandbox.observer import ProcessRecord
 from grader.sandbox.stacks import ProcessStack
@@ -38,23 +39,21 @@ class ApiEvent:
     @staticmethod
     def parse_lines(text: str) -> list[ApiEvent]:
         """Well-formed records of a JSON-lines file; anything else is passed over."""
-        import json
-
         events = []
-        for line in text.splitlines():
+        for raw in json_lines(text):
             try:
-                raw = json.loads(line)
-                event = ApiEvent(
-                    str(raw["api"]),
-                    str(raw["entry"]),
-                    str(raw.get("detail", "")),
-                    str(raw["file"]),
-                    int(raw["line"]),
-                    int(raw["pid"]),
+                events.append(
+                    ApiEvent(
+                        str(raw["api"]),
+                        str(raw["entry"]),
+                        str(raw.get("detail", "")),
+                        str(raw["file"]),
+                        int(raw["line"]),
+                        int(raw["pid"]),
+                    )
                 )
             except (ValueError, KeyError, TypeError):
                 continue
-            events.append(event)
         return events
 
 
@@ -70,18 +69,15 @@ class WatchedCall:
 
     @staticmethod
     def parse_lines(text: str) -> list[WatchedCall]:
-        import json
-
+        """Well-formed records of a JSON-lines file; anything else is passed over."""
         calls = []
-        for line in text.splitlines():
+        for raw in json_lines(text):
             try:
-                raw = json.loads(line)
-                call = WatchedCall(
-                    str(raw["fn"]), int(raw["pid"]), tuple(int(a) for a in raw["args"]), float(raw["cpu"])
+                calls.append(
+                    WatchedCall(str(raw["fn"]), int(raw["pid"]), tuple(int(a) for a in raw["args"]), float(raw["cpu"]))
                 )
             except (ValueError, KeyError, TypeError):
                 continue
-            calls.append(call)
         return calls
 
 

@@ -18,10 +18,11 @@ says so in the check's data, and uses it only for what it is, the pattern that w
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 import sysconfig
+
+import _mpgrade_wire
 
 MAX_EVENTS = 500  # per process: enough to see the pattern, bounded against a loop of calls
 
@@ -77,14 +78,7 @@ def _record(api: str, detail: str) -> None:
     entry, filename, line = found
     event = {"api": api, "entry": entry, "detail": detail, "file": filename, "line": line, "pid": os.getpid()}
     _state["written"] += 1
-    try:
-        fd = os.open(os.path.join(_state["dir"], f"{os.getpid()}.jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, (json.dumps(event) + "\n").encode())
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
+    _mpgrade_wire.append_record(_state["dir"], event)
 
 
 def _patch(owner, name: str, api: str, detail=None) -> None:  # type: ignore[no-untyped-def]

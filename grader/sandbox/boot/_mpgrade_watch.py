@@ -13,9 +13,10 @@ submission could write such records itself.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import time
+
+import _mpgrade_wire
 
 MAX_CALLS = 20_000  # per process
 _thread_time = time.thread_time
@@ -43,14 +44,7 @@ def _record(call: dict) -> None:
     if _state["written"] >= MAX_CALLS:
         return
     _state["written"] += 1
-    try:
-        fd = os.open(os.path.join(_state["dir"], f"{os.getpid()}.jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, (json.dumps(call) + "\n").encode())
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
+    _mpgrade_wire.append_record(_state["dir"], call)
 
 
 def _install_into(module, names: list) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ a tagged form so that tuples, lists and dicts survive the trip; nothing is pickl
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 # Grader -> harness (control pipe).
@@ -72,3 +73,31 @@ def load_message(line: bytes) -> dict[str, Any]:
     if not isinstance(message, dict) or not isinstance(message.get("kind"), str):
         raise ValueError("message without a kind")
     return message
+
+
+def append_record(directory: str, record: dict[str, Any]) -> None:
+    """Append one evidence record as a JSON line to ``<directory>/<pid>.jsonl`` (inside the
+    sandbox; the grader reads and judges these files, never trusts them alone)."""
+    try:
+        fd = os.open(os.path.join(directory, f"{os.getpid()}.jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError:
+        return
+    try:
+        os.write(fd, (json.dumps(record) + "\n").encode())
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """The JSON objects of a JSON-lines text; any other line is passed over."""
+    found = []
+    for line in text.splitlines():
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+    return found
