@@ -72,6 +72,8 @@ def test_flawed_submission(name: str, tmp_path: Path) -> None:
     )
     assert code == 1 and report is not None, out + err
     for exercise, wanted in expected.items():
+        if exercise.startswith("_"):  # e.g. "_start_methods": where the faults show
+            continue
         checks = checks_by_id(report, exercise)
         for check in wanted.get("passed", []):
             assert checks[check]["status"] == "passed", (exercise, check, checks[check]["message"])
