@@ -16,7 +16,10 @@ NUMBERS = random.Random(9).sample(range(-500, 500), 40)
 PROCS = 4
 WORDS = random.Random(19).choices(["cat", "dog", "emu", "yak", "owl", "ant"], k=60)
 STRESS_WORDS = random.Random(29).choices(["red", "green", "blue"], k=240)
-AMPLIFY = {"dict_pause": 0.002}
+# A read of one key pauses 2 ms; a read of the whole dict (copy, items, keys, values), which
+# racy code makes once or a few times per process, 50 ms: long enough that the other
+# process reads the same state in between even on a busy machine.
+AMPLIFY = {"dict_pause": 0.002, "dict_bulk_pause": 0.05}
 LIFETIME = {"child_pause": 0.15}
 
 

@@ -130,7 +130,8 @@ class _PausedValue:
         return (_PausedValue, (self._mpgrade_obj, self._mpgrade_pause))
 
 
-DICT_READS = ("get", "__getitem__", "copy", "items", "keys", "values", "__contains__")
+DICT_READS = ("get", "__getitem__", "__contains__")  # one key: called often, a short pause
+DICT_BULK_READS = ("copy", "items", "keys", "values")  # the whole dict: called rarely, a long pause
 
 
 def _install_amplifiers(spec: dict) -> None:
@@ -149,9 +150,11 @@ def _install_amplifiers(spec: dict) -> None:
         from multiprocessing import managers
 
         if spec.get("dict_pause"):
-            for name in DICT_READS:
-                method = getattr(managers.DictProxy, name)
-                setattr(managers.DictProxy, name, _pause_after(method, float(spec["dict_pause"])))
+            pauses = {name: float(spec["dict_pause"]) for name in DICT_READS}
+            bulk = float(spec.get("dict_bulk_pause", spec["dict_pause"]))
+            pauses.update({name: bulk for name in DICT_BULK_READS})
+            for name, pause in pauses.items():
+                setattr(managers.DictProxy, name, _pause_after(getattr(managers.DictProxy, name), pause))
         if spec.get("list_pause"):
             managers.ListProxy.append = _pause_after(  # type: ignore[method-assign]
                 managers.ListProxy.append, float(spec["list_pause"])
