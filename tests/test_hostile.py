@@ -81,6 +81,26 @@ CASES: dict[str, tuple[str, str, list[str]]] = {
         "prints-both-tables",
         [],
     ),
+    "fifo-evidence": (
+        RUN
+        + textwrap.indent(
+            textwrap.dedent("""
+        import json
+        config = json.loads(os.environ["MPGRADE_SANDBOX"])
+        for folder in (config["stacks_dir"], config.get("api", {}).get("dir")):
+            if folder:
+                for name in (f"{os.getpid()}.txt", f"{os.getpid()}.jsonl"):
+                    path = os.path.join(folder, name)
+                    if os.path.exists(path):
+                        os.remove(path)
+                    os.mkfifo(path)
+        time.sleep(1000)
+        """),
+            "    ",
+        ),
+        "prints-both-tables",
+        ["did not return"],
+    ),
     "huge-return": (RUN + "    return ['x' * (80 << 20)]\n", "prints-both-tables", ["value of 80 MiB"]),
     "file-flood": (
         RUN + "    with open('big', 'wb') as out:\n        for _ in range(100):\n"

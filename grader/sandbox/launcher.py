@@ -15,6 +15,7 @@ import os
 import queue
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,24 @@ BOOT_DIR = Path(__file__).resolve().parent / "boot"
 HARNESS = BOOT_DIR / "_mpgrade_harness.py"
 STACK_WAIT_S = 0.4
 STALL_POLL_S = 0.25
+MAX_EVIDENCE_FILES = 512  # one per process of the run; more is a flood, not evidence
+
+
+def read_evidence(path: Path, limit: int = 8 << 20) -> str | None:
+    """A file the run wrote, read safely: only a regular file, never through a link, never
+    blocking (a FIFO planted by the submission must not hang the grader), at most ``limit``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, limit).decode(errors="replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _environment(request: RunRequest, scratch: Path, boot: Path, directory: Path) -> dict[str, str]:
@@ -210,12 +229,8 @@ class Run:
         time.sleep(STACK_WAIT_S)
         stacks = []
         for record in records:
-            path = self.evidence("stacks") / f"{record.own_pid}.txt"  # named by the pid it sees itself as
-            try:
-                dump = path.read_text(errors="replace")
-            except OSError:
-                continue
-            if dump.strip():
+            dump = read_evidence(self.evidence("stacks") / f"{record.own_pid}.txt")  # named by its own pid
+            if dump and dump.strip():
                 stacks.append(parse_dump(record.pid, record.role, dump, self.directory, self.readable_directory))
         return tuple(stacks)
 
@@ -273,9 +288,9 @@ class Run:
         """The JSON lines the run wrote into an evidence directory since the last look
         (then deleted, so that the next call of the same sandbox starts empty)."""
         texts = []
-        for path in sorted(self.evidence(name).glob("*.jsonl")):
+        for path in sorted(self.evidence(name).glob("*.jsonl"))[:MAX_EVIDENCE_FILES]:
+            texts.append(read_evidence(path, limit) or "")
             with contextlib.suppress(OSError):
-                texts.append(path.read_text(errors="replace")[:limit])
                 path.unlink()
         return "\n".join(texts)
 
