@@ -15,7 +15,6 @@ import os
 import queue
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -25,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import SandboxError
-from grader.sandbox import machine, subreaper
+from grader.sandbox import evidence, machine, subreaper
 from grader.sandbox.boot import _mpgrade_wire as wire
-from grader.sandbox.isolation import Plan, Scratch, copy_submission, plan
+from grader.sandbox.isolation import Plan, plan
 from grader.sandbox.observer import ProcessRecord, TreeObserver
 from grader.sandbox.results import MAX_API_EVENTS, ApiEvent, ErrorInfo, RunRequest, RunResult, WatchedCall
+from grader.sandbox.scratch import Scratch, copy_submission
 from grader.sandbox.stacks import ProcessStack, parse_dump
 from grader.sandbox.streams import MessageReader, OutputReader
 
@@ -37,24 +37,6 @@ BOOT_DIR = Path(__file__).resolve().parent / "boot"
 HARNESS = BOOT_DIR / "_mpgrade_harness.py"
 STACK_WAIT_S = 0.4
 STALL_POLL_S = 0.25
-MAX_EVIDENCE_FILES = 512  # one per process of the run; more is a flood, not evidence
-
-
-def read_evidence(path: Path, limit: int = 8 << 20) -> str | None:
-    """A file the run wrote, read safely: only a regular file, never through a link, never
-    blocking (a FIFO planted by the submission must not hang the grader), at most ``limit``."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return os.read(fd, limit).decode(errors="replace")
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def _environment(request: RunRequest, scratch: Path, boot: Path, directory: Path) -> dict[str, str]:
@@ -229,7 +211,7 @@ class Run:
         time.sleep(STACK_WAIT_S)
         stacks = []
         for record in records:
-            dump = read_evidence(self.evidence("stacks") / f"{record.own_pid}.txt")  # named by its own pid
+            dump = evidence.read(self.evidence("stacks") / f"{record.own_pid}.txt")  # named by its own pid
             if dump and dump.strip():
                 stacks.append(parse_dump(record.pid, record.role, dump, self.directory, self.readable_directory))
         return tuple(stacks)
@@ -284,37 +266,17 @@ class Run:
             thread.join(timeout=5.0)
         return records
 
-    def _take_lines(self, name: str, limit: int = 8 << 20) -> str:
-        """The JSON lines the run wrote into an evidence directory since the last look
-        (then deleted, so that the next call of the same sandbox starts empty)."""
-        texts = []
-        for path in sorted(self.evidence(name).glob("*.jsonl"))[:MAX_EVIDENCE_FILES]:
-            texts.append(read_evidence(path, limit) or "")
-            with contextlib.suppress(OSError):
-                path.unlink()
-        return "\n".join(texts)
-
     def api_events(self) -> tuple[ApiEvent, ...]:
         """The API calls the submission's code made since the last look."""
-        return tuple(ApiEvent.parse_lines(self._take_lines("api", 1 << 20))[:MAX_API_EVENTS])
+        return tuple(ApiEvent.parse_lines(evidence.take_lines(self.evidence("api"), 1 << 20))[:MAX_API_EVENTS])
 
     def watched_calls(self) -> tuple[WatchedCall, ...]:
         """The calls of watched worker functions since the last look."""
-        return tuple(WatchedCall.parse_lines(self._take_lines("calls")))
+        return tuple(WatchedCall.parse_lines(evidence.take_lines(self.evidence("calls"))))
 
     def sleepers(self) -> tuple[tuple[int, ...], dict[int, tuple[int, ...]]]:
         """Pids that reached the rendezvous, and for each task ``n`` the pids that slept for it."""
-        try:
-            names = os.listdir(self.evidence("rendezvous"))
-        except OSError:  # the run's filesystem is gone with it
-            return (), {}
-        pids = tuple(sorted(int(name[4:]) for name in names if name.startswith("pid-") and name[4:].isdigit()))
-        tasks: dict[int, set[int]] = {}
-        for name in names:
-            parts = name.split("_")
-            if len(parts) == 3 and parts[0] == "task" and parts[1].lstrip("-").isdigit() and parts[2].isdigit():
-                tasks.setdefault(int(parts[1]), set()).add(int(parts[2]))
-        return pids, {n: tuple(sorted(found)) for n, found in tasks.items()}
+        return evidence.sleepers(self.evidence("rendezvous"))
 
     def cleanup(self) -> None:
         shutil.rmtree(self.scratch.path, ignore_errors=True)
