@@ -23,12 +23,6 @@ def _count_primes_below(limit: int) -> int:
     return count
 
 
-def serial_map(module: Any, name: str, items: list[Any]) -> list[Any]:
-    """The student's own function applied to every item, one after another, here."""
-    function = getattr(module, name)
-    return [function(item) for item in items]
-
-
 def reference_serial(module: Any, limits: list[int]) -> list[int]:
     """The grader's own CPU-bound work, serially."""
     return [_count_primes_below(limit) for limit in limits]
