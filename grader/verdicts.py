@@ -86,6 +86,7 @@ def work_inflation(parallel_worker_cpu_s: Sequence[float], serial_cpu_s: Sequenc
 MIN_USEFUL_PARALLELISM = 1.2  # below: one process did (nearly) all the useful work
 REPEATED_WORK = 1.25  # at or above (recorded calls), with the CPU agreeing: part of the work was done twice
 REPEATED_CPU = 1.2  # the CPU inflation that must confirm what the recorded calls say
+CLEARLY_REPEATED = 1.5  # half the work again in the records: a fail without the CPU (forging it only hurts)
 
 
 def useful_parallelism(shares: Sequence[float]) -> float:
@@ -105,10 +106,12 @@ def _fails_on_any_machine(
             f"one process did the useful work: the way the tasks were shared allows at most a "
             f"{useful:.2f}x speedup, however busy the other processes were"
         )
-    if repeated is not None and repeated >= REPEATED_WORK and inflation >= REPEATED_CPU:
+    if repeated is not None and (
+        repeated >= CLEARLY_REPEATED or (repeated >= REPEATED_WORK and inflation >= REPEATED_CPU)
+    ):
         return (
             f"the processes did {repeated:.2f}x the work: some of it was done twice (the recorded calls show "
-            f"repeated inputs, and the children used {inflation:.2f}x the CPU of the work in one process)"
+            f"repeated inputs; the children used {inflation:.2f}x the CPU of the work in one process)"
         )
     if inflation < NO_CHILD_WORK:
         return (

@@ -60,6 +60,8 @@ def test_partial_repetition_fails_when_calls_and_cpu_agree() -> None:
     # the calls alone (the CPU disagrees) or the CPU alone decide nothing
     assert judge_speedup([1.7], [1.0], [0.7], 2, inflation=1.0, repeated=1.3).decision is Decision.PASS
     assert judge_speedup([1.7], [1.0], [0.7], 2, inflation=1.3, repeated=1.0).decision is Decision.PASS
+    # half the work again in the records fails whatever the CPU says (forged records only hurt)
+    assert judge_speedup([1.7], [1.0], [0.7], 2, inflation=1.0, repeated=1.53).decision is Decision.FAIL
 
 
 def test_low_parallelism_asks_for_the_reference() -> None:

@@ -75,8 +75,8 @@ class Measurement:
         every limit was counted once, 2.0 when each was counted twice (None: not recorded)."""
         found = []
         for run in self.parallel:
-            counted = [c.args[0] for c in run.calls if c.fn == self.worker_function and c.args]
-            counted = [limit for limit in counted if limit in set(self.limits)]
+            wanted = set(self.limits)
+            counted = [c.args[0] for c in run.calls if c.fn == self.worker_function and c.args and c.args[0] in wanted]
             distinct = sum(limit**1.5 for limit in set(counted))
             if distinct:
                 found.append(sum(limit**1.5 for limit in counted) / distinct)
@@ -84,7 +84,7 @@ class Measurement:
 
     def useful(self) -> float | None:
         """The lowest useful parallelism over the parallel runs (None: no calls were recorded)."""
-        found = [useful_parallelism(list(self.shares(run).values())) for run in self.parallel if self.shares(run)]
+        found = [useful_parallelism(list(shares.values())) for run in self.parallel if (shares := self.shares(run))]
         return min(found) if found else None
 
     def figures(self) -> dict[str, Any]:
