@@ -8,7 +8,7 @@ of the submission hides a module of the standard library or of the grader), then
 (functions of the module, or drivers of ``_mpgrade_drivers``) one at a time, reporting
 over the result pipe:
 
-    loaded | load_error, then per call: started, then returned | raised | unsendable
+    ready, then loaded | load_error, then per call: started, then returned | raised | unsendable
 
 After each call it waits for the grader's ``next`` (or ``exit``), so that the grader can
 look at the process tree as it stood when the call returned; it leaves with ``os._exit``.
@@ -161,6 +161,7 @@ def _call(channel: Channel, call: dict[str, Any], module: Any, directory: str) -
 
 def main() -> None:
     channel = Channel(int(sys.argv[1]), int(sys.argv[2]))
+    channel.send(wire.READY)
     request = channel.receive()
     directory = os.path.realpath(request["directory"])
     # Last on the path: a stray file of the submission (json.py, _mpgrade_wire.py) must not

@@ -17,6 +17,7 @@ NEXT = "next"
 EXIT = "exit"
 
 # Harness -> grader (result pipe).
+READY = "ready"  # the interpreter is up, every layer on, no student code imported yet
 LOADED = "loaded"
 LOAD_ERROR = "load_error"
 STARTED = "started"
@@ -24,7 +25,7 @@ RETURNED = "returned"
 RAISED = "raised"
 UNSENDABLE = "unsendable"
 
-HARNESS_KINDS = frozenset({LOADED, LOAD_ERROR, STARTED, RETURNED, RAISED, UNSENDABLE})
+HARNESS_KINDS = frozenset({READY, LOADED, LOAD_ERROR, STARTED, RETURNED, RAISED, UNSENDABLE})
 MAX_LINE = 64 * 1024 * 1024
 
 
