@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import SandboxError
-from grader.sandbox import evidence, machine, subreaper
+from grader.sandbox import evidence, machine, runlog, subreaper, warm
 from grader.sandbox.boot import _mpgrade_wire as wire
 from grader.sandbox.isolation import Plan, plan
+from grader.sandbox.isolation import boot_copy as isolation_boot
 from grader.sandbox.observer import ProcessRecord, TreeObserver
 from grader.sandbox.results import MAX_API_EVENTS, ApiEvent, ErrorInfo, RunRequest, RunResult, WatchedCall
 from grader.sandbox.scratch import Scratch, copy_submission
@@ -95,6 +96,7 @@ class Run:
         return self.scratch.seen_from_grader(self.proc.pid if self.private_fs else None, name)
 
     def launch(self) -> None:
+        self.ready_at: float | None = None
         self.oom_kills = 0
         self.cap_hits = 0
         ctl_read, self.ctl_write = os.pipe()
@@ -105,18 +107,23 @@ class Run:
             self.plan = plan(self.request.isolation, self.scratch)
             prefix, python = self.plan.prefix, self.plan.python
         harness = self.boot / HARNESS.name
-        command = [*prefix, python, "-B", "-X", "faulthandler", str(harness), str(ctl_read), str(result_write)]
+        env = _environment(self.request, self.scratch.inside, self.boot, self.directory)
         try:
-            self.proc = subprocess.Popen(
-                command,
-                pass_fds=(ctl_read, result_write),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                cwd=self.scratch.work,
-                env=_environment(self.request, self.scratch.inside, self.boot, self.directory),
-                start_new_session=True,
-            )
+            warm_start = self._start_warm(env, harness, ctl_read, result_write)
+            if warm_start is not None:
+                self.proc: warm.WarmProcess | subprocess.Popen[bytes] = warm_start
+            else:
+                command = [*prefix, python, "-B", "-X", "faulthandler", str(harness), str(ctl_read), str(result_write)]
+                self.proc = subprocess.Popen(
+                    command,
+                    pass_fds=(ctl_read, result_write),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    cwd=self.scratch.work,
+                    env=env,
+                    start_new_session=True,
+                )
         except OSError as error:
             raise SandboxError(f"cannot start the sandbox interpreter {sys.executable}: {error}") from error
         finally:
@@ -133,6 +140,26 @@ class Run:
         self.messages = MessageReader(result_read)
         for thread in (self.out, self.err, self.messages):
             thread.start()
+
+    def _start_warm(self, env: dict[str, str], harness: Path, ctl: int, result: int) -> warm.WarmProcess | None:
+        """The run forked by the warm launcher (the jail's PID namespace is required); None
+        when it is off or unavailable, and the run starts cold."""
+        if self.plan is None or not self.plan.pidns or not warm.enabled():
+            return None
+        try:
+            return warm.spawn(
+                self.plan.python,
+                isolation_boot(),
+                self.plan.spec,
+                env,
+                str(self.scratch.work),
+                str(self.boot),
+                str(harness),
+                ctl,
+                result,
+            )
+        except warm.LauncherGone:
+            return None
 
     def control(self, kind: str, **fields: Any) -> None:
         # If the harness is gone, writing fails; its absence is reported by the message stream.
@@ -153,6 +180,13 @@ class Run:
 
     def next_message(self, deadline: float) -> tuple[str, float, dict[str, Any]]:
         """The next message as (kind, stamp, message); kind 'timeout' or 'crashed' when none came."""
+        while True:
+            kind, stamp, message = self._next_message(deadline)
+            if kind != wire.READY or self.ready_at is not None:
+                return kind, stamp, message
+            self.ready_at = stamp  # start-up is over: noted, not reported as an outcome
+
+    def _next_message(self, deadline: float) -> tuple[str, float, dict[str, Any]]:
         try:
             stamp, message = self.messages.messages.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
@@ -342,6 +376,7 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
     With no calls the module is only imported (a single 'loaded' or 'load_error' result).
     If a call hangs or kills the interpreter, the calls after it run in fresh sandboxes.
     """
+    requested = time.monotonic()
     with machine.hold(request.exclusive):  # exclusive: no other run of ours while this one is timed
         begun = time.monotonic()
         sandbox = Run(request)
@@ -353,6 +388,20 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
             processes = sandbox.finish(graceful=not hung)
         finally:
             sandbox.cleanup()
+    runlog.note(
+        runlog.RunTimes(
+            module=request.module,
+            calls=tuple(call.name for call in request.calls),
+            start_method=request.start_method,
+            exclusive=request.exclusive,
+            requested=requested,
+            granted=begun,
+            ready=sandbox.ready_at,
+            ended=time.monotonic(),
+            cpu_s=round(sum(p.cpu_s for p in processes), 4),
+            outcome=calls[-1].outcome if calls else load.outcome,
+        )
+    )
     main = next((p for p in processes if p.role == "main"), None)
     base = RunResult(
         outcome=load.outcome,
