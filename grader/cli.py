@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from grader import __version__, catalogue, export
-from grader.config import POSITIVE_INT, Settings, limits_from, read_pyproject
+from grader.config import POSITIVE_INT, Settings, default_jobs, limits_from, read_pyproject
 from grader.environment import START_METHODS, available_start_methods, default_start_method
 from grader.errors import GraderError, UsageError
 from grader.grade import grade
@@ -63,8 +63,8 @@ def _add_grade_options(grade_cmd: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="check suites to run at once (default 1); runs whose CPU timing is judged still take the machine "
-        "alone, and so do they across every grading on this machine",
+        help="sandbox runs to make at once (default: two per usable core, at most 8); the speedup measurements "
+        "still take the machine alone, across every grading on this machine",
     )
     grade_cmd.add_argument("-v", "--verbose", action="store_true", help="also show each check's figures")
     grade_cmd.add_argument("-q", "--quiet", action="store_true", help="print only the total")
@@ -161,7 +161,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         raise UsageError(f"{source} must be a positive number of seconds, got {timeout!r}")
     method = args.start_method or table.get("start_method")
     root_layers = not args.no_root_layers and bool(table.get("root_layers", True))
-    jobs = args.jobs if args.jobs is not None else table.get("jobs", 1)
+    jobs = args.jobs if args.jobs is not None else table.get("jobs", default_jobs())
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs <= 0:
         source = "--jobs" if args.jobs is not None else f"jobs {in_file}"
         raise UsageError(f"{source} must be a positive whole number, got {jobs!r}")

@@ -25,7 +25,7 @@ class Settings:
     start_methods: tuple[str, ...]
     timeout: float
     isolation: Isolation
-    jobs: int = 1  # check suites run at once (their speedup runs still take the machine alone)
+    jobs: int = 1  # sandbox runs at once (speedup measurements still take the machine alone)
 
 
 POSITIVE_INT = {f.name for f in fields(Limits)}
@@ -59,3 +59,11 @@ def limits_from(values: dict[str, tuple[Any, str]]) -> Limits:
             raise UsageError(f"{name} = {value!r} {source}: must be a positive whole number")
         chosen[name] = value
     return replace(Limits(), **chosen)
+
+
+def default_jobs() -> int:
+    """Sandbox runs at once unless told: two per usable core (most runs wait far more than they
+    compute), at most 8."""
+    from grader.environment import usable_cpus
+
+    return min(8, 2 * usable_cpus())

@@ -13,23 +13,9 @@ from grader.environment import describe
 from grader.jsonreport import RawCheck
 from grader.model import ExerciseOutcome, GradeReport
 from grader.preflight import preflight
-from grader.sandbox import subreaper
+from grader.sandbox import machine, subreaper
 from grader.scoring import error_outcome, exercise_outcome
 from grader.suite import run_checks
-
-
-def _run_groups(directory: Path, exercises: tuple[Exercise, ...], settings: Settings) -> list[RawCheck]:
-    """The checks of ``exercises`` in up to ``settings.jobs`` pytest children at once; the rows
-    come back in the order of the exercises, whatever the order in which the groups finish."""
-    jobs = max(1, min(settings.jobs, len(exercises)))
-    if jobs == 1:
-        return run_checks(directory, exercises, settings)
-    groups = [exercises[index::jobs] for index in range(jobs)]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        found = list(pool.map(lambda group: run_checks(directory, group, settings), groups))
-    rows = [row for group in found for row in group]
-    order = {exercise.id: index for index, exercise in enumerate(exercises)}
-    return sorted(rows, key=lambda row: order.get(row.exercise, len(order)))
 
 
 def grade(
@@ -41,8 +27,8 @@ def grade(
     outcomes: dict[str, ExerciseOutcome] = {}
     ready: list[Exercise] = []
     loading: dict[str, float] = {}
-    jobs = max(1, min(settings.jobs, len(exercises)))
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    machine.configure(settings.jobs)
+    with ThreadPoolExecutor(max_workers=max(1, min(settings.jobs, len(exercises)))) as pool:
         checks = list(pool.map(lambda e: preflight(directory, e, settings.isolation, settings.timeout), exercises))
     for exercise, check in zip(exercises, checks, strict=True):
         loading[exercise.id] = check.duration_s
@@ -50,7 +36,7 @@ def grade(
             outcomes[exercise.id] = error_outcome(exercise, check.error, check.duration_s, check.line)
         else:
             ready.append(exercise)
-    rows = _run_groups(directory, tuple(ready), settings) if ready else []
+    rows = run_checks(directory, tuple(ready), settings) if ready else []
     for exercise in ready:
         mine = [row for row in rows if row.exercise == exercise.id]
         outcomes[exercise.id] = exercise_outcome(exercise, mine, loading[exercise.id])

@@ -51,6 +51,8 @@ def pytest_command(directory: Path, exercises: tuple[Exercise, ...], settings: S
         str(settings.timeout),
         "--mpgrade-isolation",
         settings.isolation.to_json(),
+        "--mpgrade-jobs",
+        str(settings.jobs),
         *[str(exercise.check_file) for exercise in exercises],
     ]
 

@@ -1,33 +1,157 @@
-"""Check suites run side by side: results in the contract's order, whatever finishes first."""
+"""The scheduler: runs made ahead of the checks, once each, the measurements alone.
+
+Deterministic: fake runs report what they see through events and counters, never through
+timings, so no verdict here depends on how busy the machine is.
+"""
 
 from __future__ import annotations
 
-import time
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from grader import catalogue, grade
-from grader.config import Settings
-from grader.jsonreport import RawCheck
-from grader.model import Kind, Status
-from grader.sandbox.isolation import Isolation, Layers, Limits
+from grader import catalogue
+from grader.checks import schedule
+from grader.checks.support import Submission
+from grader.sandbox import machine
 
 
-def test_rows_come_back_in_the_order_of_the_exercises(monkeypatch: pytest.MonkeyPatch) -> None:
-    exercises = catalogue.EXERCISES[:5]
-    delays = {exercise.id: 0.05 * (5 - index) for index, exercise in enumerate(exercises)}  # the first finishes last
+@pytest.fixture(autouse=True)
+def private_locks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(machine, "LOCK_DIR", tmp_path / "locks")
 
-    def fake_run_checks(directory: Path, group: tuple[catalogue.Exercise, ...], settings: Settings) -> list[RawCheck]:
-        time.sleep(sum(delays[e.id] for e in group))
-        return [
-            RawCheck(e.id, f"check-{n}", Kind.CORRECTNESS, 1.0, None, Status.PASSED, "", {}, False, 0.0)
-            for e in group
-            for n in range(2)
-        ]
 
-    monkeypatch.setattr(grade, "run_checks", fake_run_checks)
-    settings = Settings(("forkserver",), 30.0, Isolation(Limits(), Layers()), jobs=3)
-    rows = grade._run_groups(Path("."), exercises, settings)
-    assert [row.exercise for row in rows] == [e.id for e in exercises for _ in range(2)]
-    assert [row.check for row in rows[:2]] == ["check-0", "check-1"]
+def submission() -> Submission:
+    return Submission(catalogue.EXERCISES[0], Path("."), "forkserver")
+
+
+class Recorder:
+    """Fake runs that hold the machine as real ones do and note who ran alongside whom."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running: set[str] = set()
+        self.most = 0
+        self.seen_with: dict[str, set[str]] = {}
+        self.made: list[str] = []
+        self.gate = threading.Event()
+
+    def run(self, name: str, alone: bool = False, hold: threading.Event | None = None) -> Any:
+        def make(sub: Submission) -> str:
+            def body() -> str:
+                with machine.hold(alone):
+                    with self.lock:
+                        self.seen_with[name] = set(self.running)
+                        for other in self.running:
+                            self.seen_with[other].add(name)
+                        self.running.add(name)
+                        self.most = max(self.most, len(self.running))
+                        self.made.append(name)
+                    if hold is not None:
+                        hold.wait(10)
+                    with self.lock:
+                        self.running.discard(name)
+                return name
+
+            return sub.once(("fake", name), body)
+
+        make.__name__ = name
+        return schedule.alone(make) if alone else make
+
+
+def test_measurements_have_the_machine_alone_and_shared_runs_stay_bounded() -> None:
+    recorder = Recorder()
+    sub = submission()
+    release = threading.Event()
+    shared = [recorder.run(f"shared-{n}", hold=release) for n in range(6)]
+    timed = [recorder.run(f"timed-{n}", alone=True) for n in range(2)]
+    plan = [(sub, run) for run in (*shared[:3], timed[0], *shared[3:], timed[1])]
+    scheduler = schedule.Scheduler(3, plan)
+    waiter = threading.Thread(target=lambda: [run(sub) for run in shared])
+    waiter.start()
+    for _ in range(500):
+        if recorder.most >= 3:
+            break
+        threading.Event().wait(0.01)
+    release.set()
+    waiter.join(20)
+    scheduler.close()
+    assert recorder.made[:2] == ["timed-0", "timed-1"]  # before any shareable run started
+    assert recorder.seen_with["timed-0"] == set() and recorder.seen_with["timed-1"] == set()
+    assert recorder.most == 3  # the bound, reached and never passed
+    assert sorted(recorder.made) == sorted(["timed-0", "timed-1", *(f"shared-{n}" for n in range(6))])
+
+
+def test_a_check_gets_the_run_the_scheduler_is_making_and_its_error() -> None:
+    sub = submission()
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def slow(s: Submission) -> Any:
+        def body() -> list[int]:
+            calls.append(1)
+            started.set()
+            release.wait(10)
+            return calls
+
+        return s.once("slow", body)
+
+    def broken(s: Submission) -> Any:
+        def body() -> None:
+            raise RuntimeError("the sandbox broke")
+
+        return s.once("broken", body)
+
+    scheduler = schedule.Scheduler(2, [(sub, slow), (sub, broken)])
+    assert started.wait(10)
+    got: list[Any] = []
+    asker = threading.Thread(target=lambda: got.append(slow(sub)))
+    asker.start()
+    release.set()
+    asker.join(10)
+    scheduler.close()
+    assert got == [[1]] and len(calls) == 1  # made once, by the scheduler, handed to the check
+    with pytest.raises(RuntimeError, match="the sandbox broke"):
+        broken(sub)
+
+
+def test_no_deadlock_when_a_check_starts_a_measurement_the_scheduler_has_not_reached() -> None:
+    """The scheduler holds the machine for the first measurement; a check starts the second
+    (and waits for the machine); the scheduler finds it in progress, moves on, lets go."""
+    sub = submission()
+    first_inside, release_first = threading.Event(), threading.Event()
+    made: list[str] = []
+
+    def measurement(name: str, hold: threading.Event | None) -> Any:
+        def make(s: Submission) -> Any:
+            def body() -> str:
+                with machine.alone():
+                    made.append(name)
+                    if hold is not None:
+                        first_inside.set()
+                        hold.wait(10)
+                return name
+
+            return s.once(name, body)
+
+        return schedule.alone(make)
+
+    first, second = measurement("first", release_first), measurement("second", None)
+    built: list[schedule.Scheduler] = []
+    builder = threading.Thread(target=lambda: built.append(schedule.Scheduler(1, [(sub, first), (sub, second)])))
+    builder.start()
+    assert first_inside.wait(10)
+    got: list[str] = []
+    check = threading.Thread(target=lambda: got.append(second(sub)))
+    check.start()
+    for _ in range(200):  # until the check's thread has claimed the second measurement
+        if "second" in sub._once._futures:
+            break
+        threading.Event().wait(0.01)
+    release_first.set()
+    check.join(20)
+    builder.join(20)
+    built[0].close()
+    assert got == ["second"] and made == ["first", "second"]

@@ -13,12 +13,15 @@ from typing import Any
 import pytest
 
 from grader.catalogue import BY_ID
+from grader.checks import schedule
 from grader.checks.support import CheckFailed, Submission, SubmissionError
 from grader.model import Kind
 from grader.sandbox import subreaper
 from grader.sandbox.isolation import Isolation
 
 EVIDENCE = pytest.StashKey[dict[str, Any]]()
+SUBMISSIONS = pytest.StashKey[dict[tuple[str, str], Submission]]()
+SCHEDULER = pytest.StashKey[schedule.Scheduler]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,6 +30,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mpgrade-start-methods", default="forkserver", help="comma-separated start methods")
     group.addoption("--mpgrade-timeout", type=float, default=30.0, help="default seconds for one run")
     group.addoption("--mpgrade-isolation", default="", help="the sandbox's layers and limits (JSON)")
+    group.addoption("--mpgrade-jobs", type=int, default=1, help="sandbox runs at once")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,14 +52,40 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("start_method", methods, scope="module")
 
 
+def _new_submission(config: pytest.Config, exercise_id: str, start_method: str) -> Submission:
+    directory = Path(config.getoption("--mpgrade-submission"))
+    isolation_json = config.getoption("--mpgrade-isolation")
+    isolation = Isolation.from_json(isolation_json) if isolation_json else None
+    timeout = config.getoption("--mpgrade-timeout")
+    return Submission(BY_ID[exercise_id], directory, start_method, timeout, isolation)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Every selected module's runs, for every start method, handed to the scheduler now:
+    the checks then find them made or in progress (see ``grader.checks.schedule``)."""
+    config = session.config
+    methods = config.getoption("--mpgrade-start-methods").split(",")
+    modules = list(dict.fromkeys(item.module for item in session.items if isinstance(item, pytest.Function)))
+    submissions = config.stash[SUBMISSIONS] = {}
+    plan: list[schedule.Planned] = []
+    for module in modules:
+        for method in methods:
+            submission = submissions[(module.EXERCISE, method)] = _new_submission(config, module.EXERCISE, method)
+            plan.extend((submission, run) for run in getattr(module, "PREFETCH", ()))
+    config.stash[SCHEDULER] = schedule.Scheduler(config.getoption("--mpgrade-jobs"), plan)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    scheduler = config.stash.get(SCHEDULER, None)
+    if scheduler is not None:
+        scheduler.close()
+
+
 @pytest.fixture(scope="module")
 def submission(request: pytest.FixtureRequest, start_method: str) -> Submission:
-    exercise = BY_ID[request.module.EXERCISE]
-    directory = Path(request.config.getoption("--mpgrade-submission"))
-    isolation_json = request.config.getoption("--mpgrade-isolation")
-    isolation = Isolation.from_json(isolation_json) if isolation_json else None
-    timeout = request.config.getoption("--mpgrade-timeout")
-    return Submission(exercise, directory, start_method, timeout, isolation)
+    known = request.config.stash.get(SUBMISSIONS, {})
+    found = known.get((request.module.EXERCISE, start_method))
+    return found if found is not None else _new_submission(request.config, request.module.EXERCISE, start_method)
 
 
 @pytest.fixture

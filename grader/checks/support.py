@@ -8,11 +8,15 @@ hung or could not be called) or ``skip`` (cannot be judged on this machine).
 
 from __future__ import annotations
 
+import contextlib
 import signal
+import threading
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pytest
 
@@ -22,6 +26,7 @@ from grader.sandbox.launcher import run, run_all
 from grader.sandbox.results import MIN_CHILD_LIFETIME_S, Call, RunRequest, RunResult, SleepSpec
 
 MAGIC_DELAY = 0.1231
+T = TypeVar("T")
 
 
 class CheckFailed(AssertionError):
@@ -46,17 +51,62 @@ def skip(reason: str) -> None:
     pytest.skip(reason)
 
 
+class InProgress(Exception):
+    """A scheduler's thread asked for what another thread is making already."""
+
+
+_ahead = threading.local()
+
+
+@contextlib.contextmanager
+def making_ahead() -> Iterator[None]:
+    """In this block (a scheduler's thread), asking for something another thread is making
+    raises InProgress instead of waiting: the scheduler moves on, the asker gets it."""
+    _ahead.active = True
+    try:
+        yield
+    finally:
+        _ahead.active = False
+
+
+class _Once:
+    """Single flight: the first caller of a key computes it, later and concurrent callers wait
+    for that result (or exception). Safe across the grader's threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._futures: dict[Any, Future[Any]] = {}
+
+    def get(self, key: Any, compute: Callable[[], T]) -> T:
+        with self._lock:
+            future = self._futures.get(key)
+            mine = future is None
+            if mine:
+                future = self._futures[key] = Future()
+        assert future is not None
+        if not mine and not future.done() and getattr(_ahead, "active", False):
+            raise InProgress(repr(key)[:200])
+        if mine:
+            try:
+                future.set_result(compute())
+            except BaseException as error:  # noqa: BLE001 - handed to every caller of the key
+                future.set_exception(error)
+        return cast(T, future.result())
+
+
 @dataclass
 class Submission:
-    """One exercise of one submission under one start method."""
+    """One exercise of one submission under one start method.
+
+    Identical runs are made once, whichever thread asks first: the checks of a module and
+    the scheduler that starts them ahead of the checks (see ``prefetch``) share them."""
 
     exercise: Exercise
     directory: Path
     start_method: str
     default_timeout: float = 30.0
     isolation: Isolation | None = None
-    _cache: dict[Any, RunResult] = field(default_factory=dict)
-    _batches: dict[Any, tuple[RunResult, ...]] = field(default_factory=dict)
+    _once: _Once = field(default_factory=_Once)
 
     @property
     def path(self) -> Path:
@@ -64,6 +114,10 @@ class Submission:
 
     def source(self) -> str:
         return self.path.read_text(encoding="utf-8", errors="replace")
+
+    def once(self, key: Any, compute: Callable[[], T]) -> T:
+        """``compute()`` the first time ``key`` is asked for; its result (or error) every time."""
+        return self._once.get(key, compute)
 
     def call(
         self,
@@ -86,9 +140,6 @@ class Submission:
         observer sees it; CPU-timing runs set 0 (their workers live long enough anyway, and
         the wait would read as idle time of the pool), and take the machine alone
         (``exclusive``) so that no other run of ours disturbs their timing."""
-        key = (name, repr(args), repr(sorted(kwargs.items())), repr(sleep), repr(amplify), driver, barrier, watch)
-        if not fresh and key in self._cache:
-            return self._cache[key]
         request = RunRequest(
             module=self.exercise.id,
             directory=self.directory,
@@ -103,28 +154,25 @@ class Submission:
             exclusive=exclusive,
             isolation=self.isolation,
         )
-        result = run(request)
-        if not fresh:
-            self._cache[key] = result
-        return result
+        if fresh:
+            return run(request)
+        key = ("call", name, repr(args), repr(sorted(kwargs.items())), repr(sleep), repr(amplify), driver, barrier)
+        return self.once((*key, watch, min_lifetime_s, exclusive, timeout), lambda: run(request))
 
     def driver(self, name: str, *args: Any, **options: Any) -> RunResult:
         return self.call(name, *args, driver=True, **options)
 
     def calls(self, *calls: Call, timeout: float | None = None) -> tuple[RunResult, ...]:
         """Several quick calls one after another in one sandbox (for checks of plain results)."""
-        key = ("calls", repr(calls))
-        if key not in self._batches:
-            request = RunRequest(
-                module=self.exercise.id,
-                directory=self.directory,
-                calls=calls,
-                start_method=self.start_method,
-                timeout=timeout or self.default_timeout,
-                isolation=self.isolation,
-            )
-            self._batches[key] = run_all(request)
-        return self._batches[key]
+        request = RunRequest(
+            module=self.exercise.id,
+            directory=self.directory,
+            calls=calls,
+            start_method=self.start_method,
+            timeout=timeout or self.default_timeout,
+            isolation=self.isolation,
+        )
+        return self.once(("calls", repr(calls), timeout), lambda: run_all(request))
 
 
 def signal_words(status: int | None) -> str:
@@ -335,10 +383,15 @@ def check_nothing_left(result: RunResult, what: str) -> dict[str, Any]:
     return {"workers_seen": len(result.workers())}
 
 
+def empty_runs(submission: Submission, names: Iterable[str]) -> tuple[RunResult, ...]:
+    """Each named function called with ``[]``, one after another in one sandbox."""
+    return submission.calls(*(Call(name, ([],)) for name in names))
+
+
 def check_empty_inputs(submission: Submission, expected: dict[str, Any]) -> None:
     """Each named function called with ``[]`` (in one sandbox) must return its expected empty value."""
     names = list(expected)
-    for name, result in zip(names, submission.calls(*(Call(name, ([],)) for name in names)), strict=True):
+    for name, result in zip(names, empty_runs(submission, names), strict=True):
         value = value_of(result, f"{name}([])", submission.exercise)
         if value != expected[name] or type(value) is not type(expected[name]):
             raise CheckFailed(f"{name}([]) should return {expected[name]!r}; it returned {value!r}")

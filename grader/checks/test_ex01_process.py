@@ -138,3 +138,7 @@ def test_uses_process(submission: Submission, evidence: dict[str, Any]) -> None:
             "create each process with multiprocessing.Process(target=..., args=...), then start() and join() it",
         )
     )
+
+
+# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule).
+PREFETCH = (main_run, side_runs)

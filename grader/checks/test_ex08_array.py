@@ -14,6 +14,8 @@ EXERCISE = "ex08_array"
 SIZE, PROCS = 1_001, 4
 LIFETIME = {"child_pause": 0.15}
 WATCH = ("fill_squares",)
+UNEVEN = ((10, 3), (3, 4), (0, 2))  # (size, n_procs)
+CHUNKED = ((SIZE, PROCS, PROCS), (3, 4, 3))  # (size, n_procs, non-empty chunks)
 
 
 def _judge(value: Any, size: int, n_procs: int) -> None:
@@ -25,10 +27,30 @@ def _judge(value: Any, size: int, n_procs: int) -> None:
         )
 
 
+def squares_run(submission: Submission) -> Any:
+    return submission.call("parallel_squares", SIZE, PROCS)
+
+
+def uneven_runs(submission: Submission) -> Any:
+    return submission.calls(*(Call("parallel_squares", case) for case in UNEVEN))
+
+
+def fill_run(submission: Submission) -> Any:
+    return submission.driver("fill_range", 10, 3, 7)
+
+
+def chunk_run(submission: Submission, size: int, n_procs: int) -> Any:
+    return submission.call("parallel_squares", size, n_procs, amplify=LIFETIME, watch=WATCH)
+
+
+def chunk_runs(submission: Submission) -> Any:
+    return [chunk_run(submission, size, n_procs) for size, n_procs, _ in CHUNKED]
+
+
 @pytest.mark.check("squares", "correctness", 3)
 def test_squares(submission: Submission) -> None:
     _judge(
-        value_of(submission.call("parallel_squares", SIZE, PROCS), "parallel_squares(...)", submission.exercise),
+        value_of(squares_run(submission), "parallel_squares(...)", submission.exercise),
         SIZE,
         PROCS,
     )
@@ -36,15 +58,13 @@ def test_squares(submission: Submission) -> None:
 
 @pytest.mark.check("uneven-and-small", "correctness", 2)
 def test_uneven_and_small(submission: Submission) -> None:
-    cases = ((10, 3), (3, 4), (0, 2))
-    results = submission.calls(*(Call("parallel_squares", case) for case in cases))
-    for (size, n_procs), result in zip(cases, results, strict=False):
+    for (size, n_procs), result in zip(UNEVEN, uneven_runs(submission), strict=False):
         _judge(value_of(result, f"parallel_squares({size}, {n_procs})", submission.exercise), size, n_procs)
 
 
 @pytest.mark.check("fill-range-only", "correctness", 1)
 def test_fill_range_only(submission: Submission) -> None:
-    value = value_of(submission.driver("fill_range", 10, 3, 7), "fill_squares(arr, 3, 7)", submission.exercise)
+    value = value_of(fill_run(submission), "fill_squares(arr, 3, 7)", submission.exercise)
     wanted = [-1, -1, -1, 9, 16, 25, 36, -1, -1, -1]
     if value != wanted:
         raise CheckFailed(f"fill_squares(arr, 3, 7) on an array of -1s should give {wanted}; got {value}")
@@ -106,8 +126,8 @@ def _chunks(result: RunResult, size: int, n_procs: int) -> dict[str, Any]:
 
 @pytest.mark.check("one-process-per-chunk", "processes", 2)
 def test_one_process_per_chunk(submission: Submission, evidence: dict[str, Any]) -> None:
-    for size, n_procs, chunks in ((SIZE, PROCS, PROCS), (3, 4, 3)):
-        result = submission.call("parallel_squares", size, n_procs, amplify=LIFETIME, watch=WATCH)
+    for size, n_procs, chunks in CHUNKED:
+        result = chunk_run(submission, size, n_procs)
         value_of(result, f"parallel_squares({size}, {n_procs})", submission.exercise)
         seen = len(result.workers())
         evidence[f"processes({size},{n_procs})"] = seen
@@ -121,7 +141,7 @@ def test_one_process_per_chunk(submission: Submission, evidence: dict[str, Any])
 
 @pytest.mark.check("workers-gone", "cleanup", 1)
 def test_workers_gone(submission: Submission, evidence: dict[str, Any]) -> None:
-    evidence.update(check_nothing_left(submission.call("parallel_squares", SIZE, PROCS), "parallel_squares"))
+    evidence.update(check_nothing_left(squares_run(submission), "parallel_squares"))
 
 
 # A shared Array (synchronized or raw) made by the submission, from any context.
@@ -136,5 +156,9 @@ ARRAY_MADE = ApiRule(
 @pytest.mark.check("uses-array", "api", 1)
 def test_uses_array(submission: Submission, evidence: dict[str, Any]) -> None:
     advice = "share the results through multiprocessing.Array('q', size) written by the processes"
-    result = submission.call("parallel_squares", SIZE, PROCS)
+    result = squares_run(submission)
     evidence.update(check_api(result, "parallel_squares", submission, ARRAY_MADE, advice))
+
+
+# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule).
+PREFETCH = (squares_run, uneven_runs, fill_run, chunk_runs)

@@ -4,9 +4,11 @@ Every sandbox run of every grading on this machine takes one host-wide lock: sha
 ordinary runs (they mostly wait: injected sleeps, joins, rendezvous), exclusive for runs
 whose CPU timing is judged (the speedup measurements), so that nothing else of ours runs
 while they measure. Exclusive runs go first: a turnstile stops new shared runs from
-starting while one waits. The locks are ``flock`` locks on files in a fixed directory,
-so they die with their holder (a grading killed with SIGKILL never blocks the next one),
-and they work across processes and threads alike (each acquisition opens the file anew).
+starting while one waits. Shared runs are bounded too: each holds one of ``slots`` slot
+locks, so a grading never has more than its ``--jobs`` runs on the machine at once. The
+locks are ``flock`` locks on files in a fixed directory, so they die with their holder (a
+grading killed with SIGKILL never blocks the next one), and they work across processes
+and threads alike (each acquisition opens the file anew).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,18 +50,51 @@ def _release(fd: int) -> None:
     os.close(fd)
 
 
+_slots = 1  # shareable runs of this process at once (``configure``)
+SLOT_POLL_S = 0.005
+
+
+def configure(slots: int) -> None:
+    """How many shareable runs of this grading may run at once (its ``--jobs``)."""
+    global _slots
+    _slots = max(1, slots)
+
+
+def _take_slot() -> int:
+    """One of the first ``_slots`` slot locks, whichever is free first (runs of other gradings
+    with the same setting compete for the same slots, so the bound is host-wide)."""
+    while True:
+        for index in range(_slots):
+            fd = _open(f"slot-{index}")
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            except BaseException:
+                os.close(fd)
+                raise
+            return fd
+        time.sleep(SLOT_POLL_S)
+
+
 @contextlib.contextmanager
 def shared() -> Iterator[None]:
-    """Hold the machine together with other shared runs (waits while an exclusive run waits or runs)."""
-    gate = _take("turnstile", fcntl.LOCK_SH)
+    """Hold the machine together with other shared runs, at most ``_slots`` at once (waits
+    while an exclusive run waits or runs)."""
+    slot = _take_slot()
     try:
-        held = _take("machine", fcntl.LOCK_SH)
+        gate = _take("turnstile", fcntl.LOCK_SH)
+        try:
+            held = _take("machine", fcntl.LOCK_SH)
+        finally:
+            _release(gate)
+        try:
+            yield
+        finally:
+            _release(held)
     finally:
-        _release(gate)
-    try:
-        yield
-    finally:
-        _release(held)
+        _release(slot)
 
 
 @contextlib.contextmanager
@@ -74,5 +111,25 @@ def exclusive() -> Iterator[None]:
         _release(gate)
 
 
+_thread = threading.local()
+
+
+@contextlib.contextmanager
+def alone() -> Iterator[None]:
+    """The machine alone for a block of runs (a whole speedup measurement, so that no other run
+    starts between its timed runs); the runs this thread makes inside the block need no lock."""
+    if getattr(_thread, "alone", False):
+        yield
+        return
+    with exclusive():
+        _thread.alone = True
+        try:
+            yield
+        finally:
+            _thread.alone = False
+
+
 def hold(alone: bool) -> contextlib.AbstractContextManager[None]:
+    if getattr(_thread, "alone", False):
+        return contextlib.nullcontext()  # inside this thread's block: the machine is ours already
     return exclusive() if alone else shared()

@@ -1,0 +1,82 @@
+"""The scheduler: every run the checks will ask for, started ahead of them, several at once.
+
+Each check module lists in ``PREFETCH`` what its checks run (callables taking the module's
+:class:`Submission`); those that need the machine alone (the speedup measurements, marked
+with :func:`alone`) are listed the same way. When pytest has collected the checks, the
+scheduler takes the machine alone and makes every such measurement back to back in one
+thread, then lets a pool of ``jobs`` threads make the shareable runs of every selected
+exercise and start method, in the order of the checks. A check finds its run made, in
+progress (it waits for it) or not started (it makes it itself; a scheduler's thread never
+waits for a run another thread is making, it moves on). Identical runs are made
+once whoever asks (``Submission.once``), so the results, and so the verdicts, do not depend
+on the schedule.
+
+The host-wide lock of :mod:`grader.sandbox.machine` bounds what runs at once: at most
+``jobs`` shareable runs of this grading, and nothing at all of any grading while a
+measurement has the machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from grader.checks.support import making_ahead
+from grader.sandbox import machine
+
+Planned = tuple[Any, Callable[[Any], Any]]  # (submission, run)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def alone(function: F) -> F:
+    """Mark a prefetched run as one that takes the machine alone (a CPU-timing measurement)."""
+    function._mpgrade_alone = True  # type: ignore[attr-defined]
+    return function
+
+
+def needs_machine_alone(run: Callable[[Any], Any]) -> bool:
+    return bool(getattr(run, "_mpgrade_alone", False))
+
+
+def _start(planned: Planned) -> None:
+    """Make a planned run; errors are kept by the submission's cache (the check that asks gets
+    them), and what another thread is making already is left to it."""
+    submission, run = planned
+    with making_ahead(), contextlib.suppress(Exception):
+        run(submission)
+
+
+class Scheduler:
+    def __init__(self, jobs: int, plan: Sequence[Planned]) -> None:
+        self.jobs = max(1, jobs)
+        machine.configure(self.jobs)
+        timed = [planned for planned in plan if needs_machine_alone(planned[1])]
+        self.pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="mpgrade-run")
+        self.timing: threading.Thread | None = None
+        if timed:
+            holding = threading.Event()
+            self.timing = threading.Thread(target=self._measure, args=(timed, holding), name="mpgrade-alone")
+            self.timing.start()
+            holding.wait()  # the measurements have the machine before any shareable run starts
+        for planned in plan:
+            if not needs_machine_alone(planned[1]):
+                self.pool.submit(_start, planned)
+
+    @staticmethod
+    def _measure(timed: list[Planned], holding: threading.Event) -> None:
+        try:
+            with machine.alone():
+                holding.set()
+                for planned in timed:
+                    _start(planned)
+        finally:
+            holding.set()
+
+    def close(self) -> None:
+        """Start nothing more; wait for the runs in progress (each ends by its own timeout)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.timing is not None:
+            self.timing.join()
