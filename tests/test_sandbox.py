@@ -152,3 +152,29 @@ def test_a_broken_call_does_not_take_the_next_ones_down(module: Path) -> None:
     )
     assert (first.value, crash.outcome, after.value) == (9, "crashed", 16)
     assert first.main_pid == crash.main_pid != after.main_pid
+
+
+@pytest.mark.parametrize("layers", ["none", "all"])
+def test_runs_side_by_side_keep_to_their_own_processes(
+    module: Path, layers: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's new sibling under the grader is not an orphan of another run: neither one's
+    records, stacks nor kill reach the other (cold start, where every run is the grader's child)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from grader.sandbox import machine
+    from grader.sandbox.isolation import Isolation, Limits, probe
+
+    monkeypatch.setenv("MPGRADE_WARM", "0")
+    monkeypatch.setattr(machine, "LOCK_DIR", tmp_path / "locks")
+    monkeypatch.setattr(machine, "_slots", 2)
+    isolation = Isolation(Limits(), probe()) if layers == "all" else None
+    with ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(call, module, "sleepy", 1.5, isolation=isolation)
+        quick = [call(module, "pool_squares", [1, 2], isolation=isolation) for _ in range(3)]
+        long = slow.result()
+    assert long.outcome == "returned" and long.value == "woke"
+    long_pids = {p.pid for p in long.processes}
+    for result in quick:
+        assert result.outcome == "returned"
+        assert not long_pids & {p.pid for p in result.processes}

@@ -133,6 +133,7 @@ class Run:
             self.proc.pid,
             jailed=bool(self.plan and self.plan.pidns),
             baseline_children=frozenset(subreaper.own_children()) - {self.proc.pid},
+            claim_all_orphans=self.request.exclusive or machine.slots() == 1,
         )
         self.observer.start()
         self.out = OutputReader(self.proc.stdout)

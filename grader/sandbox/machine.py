@@ -60,6 +60,10 @@ def configure(slots: int) -> None:
     _slots = max(1, slots)
 
 
+def slots() -> int:
+    return _slots
+
+
 def _take_slot() -> int:
     """One of the first ``_slots`` slot locks, whichever is free first (runs of other gradings
     with the same setting compete for the same slots, so the bound is host-wide)."""

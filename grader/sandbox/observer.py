@@ -151,6 +151,22 @@ def read_ns_pid(pid: int) -> int:
     return 0
 
 
+def read_pid_namespace(pid: int) -> str | None:
+    """The PID namespace ``pid`` is in (``pid:[inode]``), None when unknown."""
+    try:
+        return os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return None
+
+
+def read_session(pid: int) -> int | None:
+    try:
+        raw = _read(f"/proc/{pid}/stat").decode(errors="replace")
+        return int(raw[raw.rindex(")") + 2 :].split()[3])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def children_of(pid: int) -> list[int]:
     """Direct children of every thread of ``pid``."""
     found: list[int] = []
@@ -196,6 +212,8 @@ class TreeObserver:
     jailed: bool = False  # the root is the jail, and its child the harness (PID namespace)
     failed_samples: int = 0
     baseline_children: frozenset[int] = frozenset()
+    claim_all_orphans: bool = False  # no other run of this grader runs meanwhile
+    _pidns: str | None = None
     _records: dict[tuple[int, int], _Live] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -214,12 +232,36 @@ class TreeObserver:
                 self.failed_samples += 1  # one bad read must not end the observation
 
     def orphans(self) -> tuple[int, ...]:
-        """Processes reparented to the grader (as subreaper) since the run began."""
-        return tuple(p for p in children_of(os.getpid()) if p not in self.baseline_children and p != self.root)
+        """Processes of this run reparented to the grader (as subreaper) since the run began.
+
+        Other runs of the grader may be running meanwhile, so a new child of the grader is
+        this run's only if it is in the run's PID namespace (jailed), else in its session,
+        or (``claim_all_orphans``) when no other run of ours can be running."""
+        found = []
+        for pid in children_of(os.getpid()):
+            if pid in self.baseline_children or pid == self.root:
+                continue
+            if self.jailed:
+                if self._pidns is not None and read_pid_namespace(pid) == self._pidns:
+                    found.append(pid)
+            elif self.claim_all_orphans or read_session(pid) == self.root:
+                found.append(pid)
+        return tuple(found)
+
+    def _learn_namespace(self) -> None:
+        """The run's PID namespace, from the jail's child (process 1 of it), once it is there."""
+        outside = read_pid_namespace(self.root)
+        for child in children_of(self.root):
+            inside = read_pid_namespace(child)
+            if inside is not None and inside != outside:
+                self._pidns = inside
+                return
 
     def sample(self) -> list[int]:
         """Take one snapshot; returns the pids alive (not zombies) in it."""
         now = time.monotonic()
+        if self.jailed and self._pidns is None:
+            self._learn_namespace()
         alive: list[int] = []
         for pid in descendants(self.root, self.orphans()):
             stat = read_stat(pid)
