@@ -10,6 +10,7 @@ cold path (a fresh interpreter behind the jail), which is always correct, only s
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import itertools
 import json
@@ -164,6 +165,13 @@ class Launcher:
 
 _launchers: dict[tuple[str, str], Launcher] = {}
 _guard = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    """At exit, each launcher is told to stop and waited for (so that it is not left behind)."""
+    for found in list(_launchers.values()):
+        found.close()
 
 
 def enabled() -> bool:
