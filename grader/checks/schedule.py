@@ -22,6 +22,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from grader.checks.support import making_ahead
@@ -35,6 +36,41 @@ def alone(function: F) -> F:
     """Mark a prefetched run as one that takes the machine alone (a CPU-timing measurement)."""
     function._mpgrade_alone = True  # type: ignore[attr-defined]
     return function
+
+
+@dataclass(frozen=True)
+class Inherent:
+    """What a correct submission must sit through in a run, from the check's definition (not
+    measured): the injected sleeps and pauses on its critical path, and the CPU-bound work
+    (prime counting: the limits, how many processes share them, how many timed rounds)."""
+
+    wait_s: float = 0.0
+    primes: tuple[int, ...] = ()
+    workers: int = 1
+    rounds: int = 0  # each round: the submission's parallel run, then the grader's serial one
+
+
+def inherent(wait_s: float = 0.0, primes: Sequence[int] = (), workers: int = 1, rounds: int = 0) -> Callable[[F], F]:
+    """Declare a prefetched run's inherent cost (read by ``benchmarks/speed.py``)."""
+
+    def mark(function: F) -> F:
+        function._mpgrade_inherent = Inherent(wait_s, tuple(primes), workers, rounds)  # type: ignore[attr-defined]
+        return function
+
+    return mark
+
+
+def inherent_of(run: Callable[[Any], Any]) -> Inherent | None:
+    return getattr(run, "_mpgrade_inherent", None)
+
+
+def makespan(durations: Sequence[float], workers: int) -> float:
+    """The shortest time ``workers`` processes can take to get through ``durations`` (longest
+    first, each to the least loaded process: the schedule a task queue gives)."""
+    loads = [0.0] * max(1, workers)
+    for duration in sorted(durations, reverse=True):
+        loads[loads.index(min(loads))] += duration
+    return max(loads)
 
 
 def needs_machine_alone(run: Callable[[Any], Any]) -> bool:

@@ -8,6 +8,7 @@ import pytest
 
 from grader.checks.api import ApiRule, check_api
 from grader.checks.attribution import check_sleeps
+from grader.checks.schedule import inherent
 from grader.checks.support import (
     Call,
     CheckFailed,
@@ -16,6 +17,7 @@ from grader.checks.support import (
     limit_notes,
     value_of,
 )
+from grader.sandbox.results import MIN_CHILD_LIFETIME_S as CHILD
 from grader.sandbox.results import SleepSpec
 from grader.verdicts import overlap_samples
 
@@ -140,5 +142,9 @@ def test_uses_process(submission: Submission, evidence: dict[str, Any]) -> None:
     )
 
 
-# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule).
-PREFETCH = (main_run, side_runs)
+# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule),
+# each with what a correct submission must sit through in it (read by benchmarks/speed.py).
+PREFETCH = (
+    inherent(SPAN + CHILD)(main_run),  # each function sleeps DELAY per number, both at once
+    inherent(2 * CHILD)(side_runs),
+)

@@ -8,6 +8,7 @@ import pytest
 
 from grader.checks.api import ApiRule, check_api
 from grader.checks.attribution import check_sleeps
+from grader.checks.schedule import inherent, makespan
 from grader.checks.support import (
     MAGIC_DELAY,
     CheckFailed,
@@ -17,6 +18,7 @@ from grader.checks.support import (
     rendezvous,
     value_of,
 )
+from grader.sandbox.results import MIN_CHILD_LIFETIME_S as CHILD
 
 EXERCISE = "ex02_executor_submit"
 NUMBERS = [9, 2, 7, 4, 11, 5, 3, 8]
@@ -134,5 +136,10 @@ def test_uses_submit(submission: Submission, evidence: dict[str, Any]) -> None:
         evidence[what] = check_api(result, what, submission, SUBMITTED, advice).get("used")
 
 
-# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule).
-PREFETCH = (pair_run, all_run, empty_run)
+# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule),
+# each with what a correct submission must sit through in it (read by benchmarks/speed.py).
+PREFETCH = (
+    inherent(MAGIC_DELAY * PAIR_SLEEP.factors[7] + CHILD)(pair_run),
+    inherent(makespan([MAGIC_DELAY * SLEEP.factors[n] for n in NUMBERS], WORKERS) + CHILD)(all_run),
+    empty_run,
+)

@@ -9,6 +9,7 @@ import pytest
 from grader.checks import schedule, speedup
 from grader.checks.api import ApiRule, check_api
 from grader.checks.attribution import check_sleeps
+from grader.checks.schedule import inherent, makespan
 from grader.checks.support import (
     MAGIC_DELAY,
     CheckFailed,
@@ -22,6 +23,7 @@ from grader.checks.support import (
     rendezvous,
     value_of,
 )
+from grader.sandbox.results import MIN_CHILD_LIFETIME_S as CHILD
 
 EXERCISE = "ex03_executor_map"
 LIMITS = [140_000, 125_000, 150_000, 130_000]
@@ -129,5 +131,10 @@ def test_uses_map(submission: Submission, primes: speedup.Measurement, evidence:
         evidence[what] = check_api(result, what, submission, MAPPED, advice).get("used")
 
 
-# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule).
-PREFETCH = (measurement, squares_run, empty_inputs_run)
+# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule),
+# each with what a correct submission must sit through in it (read by benchmarks/speed.py).
+PREFETCH = (
+    inherent(primes=LIMITS, workers=WORKERS, rounds=speedup.FIRST_ROUNDS)(measurement),
+    inherent(makespan([MAGIC_DELAY * SQUARES_SLEEP.factors[n] for n in NUMBERS], MAP_WORKERS) + CHILD)(squares_run),
+    empty_inputs_run,
+)

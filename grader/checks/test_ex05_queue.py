@@ -9,6 +9,7 @@ import pytest
 
 from grader.checks.api import CONTEXT, ApiRule, check_api
 from grader.checks.attribution import check_sleeps
+from grader.checks.schedule import inherent, makespan
 from grader.checks.support import (
     MAGIC_DELAY,
     CheckFailed,
@@ -18,6 +19,7 @@ from grader.checks.support import (
     rendezvous,
     value_of,
 )
+from grader.sandbox.results import MIN_CHILD_LIFETIME_S as CHILD
 
 EXERCISE = "ex05_queue"
 NUMBERS = random.Random(5).sample(range(1, 1_000), 12)
@@ -135,5 +137,11 @@ def test_uses_queue(submission: Submission, evidence: dict[str, Any]) -> None:
     evidence.update(check_api(small_run(submission), "process_all", submission, QUEUE_MADE, advice))
 
 
-# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule).
-PREFETCH = (small_run, empty_run, worker_run, large_run)
+# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule),
+# each with what a correct submission must sit through in it (read by benchmarks/speed.py).
+PREFETCH = (
+    inherent(makespan([MAGIC_DELAY * SMALL_SLEEP.factors[n] for n in NUMBERS], WORKERS) + CHILD)(small_run),
+    inherent(CHILD)(empty_run),
+    worker_run,
+    inherent(CHILD)(large_run),
+)

@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 
 from grader.checks.api import CONTEXT, ApiRule, check_api
+from grader.checks.schedule import inherent
 from grader.checks.support import CheckFailed, Submission, check_nothing_left, value_of
+from grader.sandbox.results import MIN_CHILD_LIFETIME_S as CHILD
 
 EXERCISE = "ex06_pipe"
 MESSAGES = ["hello", "World", "multi processing", "straße", "ok!"]
@@ -148,5 +150,13 @@ def test_uses_pipe(submission: Submission, evidence: dict[str, Any]) -> None:
     evidence.update(check_api(echo_run(submission), "echo_all", submission, PIPE_MADE, advice))
 
 
-# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule).
-PREFETCH = (echo_run, empty_run, worker_run, large_run, many_run, watched_run)
+# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule),
+# each with what a correct submission must sit through in it (read by benchmarks/speed.py).
+PREFETCH = (
+    inherent(CHILD)(echo_run),
+    inherent(CHILD)(empty_run),
+    inherent(CHILD)(worker_run),
+    inherent(CHILD)(large_run),
+    inherent(CHILD)(many_run),
+    inherent(CHILD)(watched_run),
+)

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
+from grader.checks.schedule import inherent
 from grader.checks.support import CheckFailed, Submission, SubmissionError, check_nothing_left, value_of
+from grader.sandbox.results import MIN_CHILD_LIFETIME_S as CHILD
 from grader.verdicts import overlap_samples
 
 EXERCISE = "ex07_value"
@@ -128,5 +130,12 @@ def test_uses_get_lock(submission: Submission, evidence: dict[str, Any]) -> None
         )
 
 
-# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule).
-PREFETCH = (stressed_count_run, plain_count_run, increment_run, side_run, locked_run)
+# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule),
+# each with what a correct submission must sit through in it (read by benchmarks/speed.py).
+PREFETCH = (
+    inherent(STRESS[1] * AMPLIFY["value_pause"] + CHILD)(stressed_count_run),  # one paused read per increment
+    inherent(CHILD)(plain_count_run),
+    inherent(STRESS[1] * AMPLIFY["value_pause"] + CHILD)(increment_run),
+    inherent(LIFETIME["child_pause"])(side_run),
+    locked_run,
+)

@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 
 from grader.checks.api import CONTEXT, ApiRule, check_api
+from grader.checks.schedule import inherent
 from grader.checks.support import Call, CheckFailed, Submission, check_nothing_left, value_of
+from grader.sandbox.results import MIN_CHILD_LIFETIME_S as CHILD
 from grader.sandbox.results import RunResult
 
 EXERCISE = "ex08_array"
@@ -160,5 +162,11 @@ def test_uses_array(submission: Submission, evidence: dict[str, Any]) -> None:
     evidence.update(check_api(result, "parallel_squares", submission, ARRAY_MADE, advice))
 
 
-# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule).
-PREFETCH = (squares_run, uneven_runs, fill_run, chunk_runs)
+# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule),
+# each with what a correct submission must sit through in it (read by benchmarks/speed.py).
+PREFETCH = (
+    inherent(CHILD)(squares_run),
+    inherent(2 * CHILD)(uneven_runs),  # the (0, 2) case has no chunk to start a process for
+    fill_run,
+    inherent(len(CHUNKED) * LIFETIME["child_pause"])(chunk_runs),
+)

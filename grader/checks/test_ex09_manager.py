@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from grader.checks.api import CONTEXT, ApiRule, check_api
+from grader.checks.schedule import inherent
 from grader.checks.support import (
     CheckFailed,
     Submission,
@@ -17,6 +18,7 @@ from grader.checks.support import (
     empty_runs,
     value_of,
 )
+from grader.sandbox.results import MIN_CHILD_LIFETIME_S as CHILD
 
 EXERCISE = "ex09_manager"
 NUMBERS = random.Random(9).sample(range(-500, 500), 40)
@@ -153,5 +155,13 @@ def test_uses_manager(submission: Submission, evidence: dict[str, Any]) -> None:
         evidence[what] = check_api(result, what, submission, MANAGER_STARTED, advice).get("used")
 
 
-# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule).
-PREFETCH = (gather_run, words_run, empty_inputs_run, stressed_words_run, watched_gather_run)
+# The runs of these checks, for the scheduler to start ahead of them (see grader.checks.schedule),
+# each with what a correct submission must sit through in it (read by benchmarks/speed.py).
+PREFETCH = (
+    inherent(CHILD)(gather_run),
+    inherent(CHILD)(words_run),
+    empty_inputs_run,
+    # each process reads the shared dict once per word of its half
+    inherent(len(STRESS_WORDS) // 2 * AMPLIFY["dict_pause"] + CHILD)(stressed_words_run),
+    inherent(LIFETIME["child_pause"])(watched_gather_run),
+)
