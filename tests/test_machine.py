@@ -19,11 +19,29 @@ from grader.sandbox import machine
 @pytest.fixture(autouse=True)
 def own_lock_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(machine, "LOCK_DIR", tmp_path / "locks")
+    monkeypatch.setattr(machine, "_slots", 2)
 
 
 def test_shared_runs_hold_the_machine_together() -> None:
     with machine.shared(), machine.shared():
         pass  # a second shared holder does not wait for the first
+
+
+def test_shared_runs_are_bounded_by_the_slots() -> None:
+    """With two slots held, a third shared run waits until one is let go."""
+    got_in = threading.Event()
+
+    def third() -> None:
+        with machine.shared():
+            got_in.set()
+
+    with machine.shared():
+        with machine.shared():
+            waiter = threading.Thread(target=third)
+            waiter.start()
+            assert not got_in.wait(0.3)  # still waiting: both slots are held (not a timing verdict: it must wait)
+        assert got_in.wait(10)
+        waiter.join(10)
 
 
 def test_an_exclusive_run_waits_for_shared_runs_and_then_runs_alone() -> None:
