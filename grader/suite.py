@@ -14,6 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from grader import tempdirs
 from grader.catalogue import CHECKS_DIR, Exercise
 from grader.config import Settings
 from grader.errors import CheckRunError
@@ -59,10 +60,11 @@ def pytest_command(directory: Path, exercises: tuple[Exercise, ...], settings: S
 
 def run_checks(directory: Path, exercises: tuple[Exercise, ...], settings: Settings) -> list[RawCheck]:
     """Run the checks of ``exercises``; raises CheckRunError if the suite itself broke."""
-    with tempfile.TemporaryDirectory(prefix="mpgrade-suite-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=tempdirs.prefix("suite")) as scratch:
         report = Path(scratch) / "report.json"
         command = pytest_command(directory, exercises, settings, report)
         env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+        env["MPGRADE_GRADER_PID"] = str(os.getpid())
         package_root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
         try:

@@ -7,6 +7,7 @@ attached to the pytest-json-report entry as ``metadata["mpgrade"]``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "check(id, kind, points): a graded check")
     subreaper.become_subreaper()
+    grader = os.environ.get("MPGRADE_GRADER_PID", "")
+    if grader.isdigit():  # the check suite dies with the grading that started it
+        subreaper.die_with_parent(int(grader))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

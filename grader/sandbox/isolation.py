@@ -239,7 +239,7 @@ def boot_copy() -> Path:
     import py_compile
     import tempfile
 
-    target = Path(tempfile.mkdtemp(prefix="mpgrade-boot-"))
+    target = Path(tempfile.mkdtemp(prefix=f"mpgrade-boot-{os.getpid()}-"))
     for source in JAIL.parent.glob("*.py"):
         shutil.copy(source, target / source.name)
         (target / source.name).chmod(0o644)

@@ -17,12 +17,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from grader import tempdirs
 from grader.errors import SandboxError
 from grader.sandbox import evidence, machine, runlog, subreaper, warm
 from grader.sandbox.boot import _mpgrade_wire as wire
@@ -79,7 +79,7 @@ class Run:
         self.request = request
         layers = request.isolation.layers if request.isolation is not None else None
         self.private_fs = bool(layers and layers.private_fs)
-        self.scratch = Scratch(Path(tempfile.mkdtemp(prefix="mpgrade-run-")), self.private_fs)
+        self.scratch = Scratch(tempdirs.make("run"), self.private_fs)
         self.scratch.create(user=layers.uid if layers else None)
         self.plan: Plan | None = None
         self.directory = request.directory.resolve()  # the submission as the run sees it

@@ -38,6 +38,22 @@ def become_subreaper() -> bool:
         return False
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> bool:
+    """SIGKILL this process when ``parent`` (its parent now) dies; exits at once if it already
+    has. False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+    if armed and os.getppid() != parent:
+        os._exit(1)
+    return bool(armed)
+
+
 def own_children() -> list[int]:
     return children_of(os.getpid())
 

@@ -68,7 +68,6 @@ class Launcher:
             "LC_ALL": "C.UTF-8",
             "PYTHONIOENCODING": "utf-8",
             "PYTHONDONTWRITEBYTECODE": "1",
-            "MPGRADE_GRADER_PID": str(os.getpid()),
         }
         script = boot / "_mpgrade_zygote.py"
         self.process = subprocess.Popen(

@@ -28,6 +28,7 @@ import resource
 import signal
 import sys
 
+PR_SET_PDEATHSIG = 1
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
@@ -213,14 +214,25 @@ def _become(spec: dict) -> None:
         os.setuid(int(spec["uid"]))
 
 
+def _die_with_parent() -> None:
+    """SIGKILL this process when its parent dies (a grader killed with SIGKILL leaves no run)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 def main() -> None:
     spec = json.loads(sys.argv[1])
     command = sys.argv[sys.argv.index("--") + 1 :]
+    parent = os.getppid()
+    _die_with_parent()
+    if os.getppid() != parent:  # the grader died before the signal was armed
+        os._exit(125)
     try:
         in_pid_namespace = _enter(spec)
         if in_pid_namespace and os.fork():
             _wait_and_mirror()
         _become(spec)
+        if in_pid_namespace:
+            _die_with_parent()  # process 1 dies with the jail outside (armed after the user change, which clears it)
     except OSError as error:
         sys.stderr.write(f"mpgrade jail: {error}\n")
         os._exit(125)

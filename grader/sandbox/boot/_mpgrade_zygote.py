@@ -18,9 +18,9 @@ run can reach (it is outside their PID, network and mount namespaces and runs no
 of theirs), and the run drops to its user before any of its code is imported.
 
 Replies are ``{"id", "pid"}`` (or ``{"id", "error"}``), and ``{"exit": pid, "status"}``
-when a run's outer process ends. The launcher dies with the grader (parent-death
-signal), and so does every run in flight: each process of the chain has the same signal
-towards its parent, and the PID namespace ends with its process 1.
+when a run's outer process ends. The launcher ends when the grader does (its socket
+closes, even after SIGKILL), and so does every run in flight: each process of a run has a
+parent-death signal towards its parent, and the PID namespace ends with its process 1.
 """
 
 from __future__ import annotations
@@ -225,7 +225,6 @@ def _reap(sock: socket.socket) -> None:
 
 
 def main() -> None:
-    _die_with_parent(int(os.environ.get("MPGRADE_GRADER_PID", os.getppid())))
     sock = socket.socket(fileno=int(sys.argv[1]))
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
