@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from grader import __version__, catalogue, export
+from grader.batch import commands as batch_commands
 from grader.config import POSITIVE_INT, Settings, default_jobs, limits_from, read_pyproject
 from grader.environment import START_METHODS, available_start_methods, default_start_method
 from grader.errors import GraderError, UsageError
@@ -27,14 +28,6 @@ def _add_grade_options(grade_cmd: argparse.ArgumentParser) -> None:
     grade_cmd.add_argument(
         "path", nargs="?", default="exercises", help="directory holding exNN_topic.py files (default: exercises)"
     )
-    grade_cmd.add_argument(
-        "-e",
-        "--exercise",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="grade only this exercise (id or prefix such as ex03); repeatable",
-    )
     grade_cmd.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report to FILE")
     grade_cmd.add_argument("--gradescope", type=Path, metavar="FILE", help="write Gradescope's results.json to FILE")
     grade_cmd.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report to FILE")
@@ -43,21 +36,36 @@ def _add_grade_options(grade_cmd: argparse.ArgumentParser) -> None:
         action="store_true",
         help="GitHub Actions output: step summary and annotations (on by itself when GITHUB_ACTIONS=true)",
     )
-    grade_cmd.add_argument(
+    grade_cmd.add_argument("-v", "--verbose", action="store_true", help="also show each check's figures")
+    grade_cmd.add_argument("-q", "--quiet", action="store_true", help="print only the total")
+    add_settings_options(grade_cmd)
+
+
+def add_settings_options(command: argparse.ArgumentParser) -> None:
+    """What a grading depends on: the exercises, start method, timeout, runs at once, limits."""
+    command.add_argument(
+        "-e",
+        "--exercise",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="grade only this exercise (id or prefix such as ex03); repeatable",
+    )
+    command.add_argument(
         "--start-method",
         default=None,
         choices=[*START_METHODS, "all"],
         help=f"start method for the submission's processes (default: {default_start_method()}, "
         "which catches fork-only code; 'all' runs every check under each)",
     )
-    grade_cmd.add_argument(
+    command.add_argument(
         "--timeout",
         type=float,
         default=None,
         metavar="S",
         help=f"seconds one run may take unless a check sets its own (default {DEFAULT_TIMEOUT_S:g})",
     )
-    grade_cmd.add_argument(
+    command.add_argument(
         "-j",
         "--jobs",
         type=int,
@@ -66,9 +74,7 @@ def _add_grade_options(grade_cmd: argparse.ArgumentParser) -> None:
         help="sandbox runs to make at once (default: two per usable core, at most 8); the speedup measurements "
         "still take the machine alone, across every grading on this machine",
     )
-    grade_cmd.add_argument("-v", "--verbose", action="store_true", help="also show each check's figures")
-    grade_cmd.add_argument("-q", "--quiet", action="store_true", help="print only the total")
-    limits = grade_cmd.add_argument_group(
+    limits = command.add_argument_group(
         "sandbox limits",
         "Defaults below, or [tool.mpgrade] in ./pyproject.toml (same names with underscores); the command line wins.",
     )
@@ -108,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     commands.add_parser("list", help="list the exercises and their points")
+    batch_commands.add_parsers(commands, add_settings_options)
     export = commands.add_parser("export", help="files for course infrastructure").add_subparsers(
         dest="target", required=True
     )
@@ -234,6 +241,10 @@ def main(argv: list[str] | None = None) -> int:
             return _grade(args, console)
         if args.command == "export":
             return _export(args, console)
+        if args.command == "batch":
+            return batch_commands.batch(args, _settings(args), console)
+        if args.command == "gradebook":
+            return batch_commands.gradebook(args, console)
         return _list(console)
     except GraderError as error:
         Console(stderr=True, highlight=False).print(f"[bold red]mpgrade:[/] {error}")
