@@ -1,0 +1,205 @@
+"""Batch benchmark: a class graded one `mpgrade grade` at a time, then by `mpgrade batch`.
+
+Prints both throughputs, the share of a grading that must have the machine alone (the
+speedup measurements, from ``MPGRADE_RUN_LOG``) and the bound that share puts on any
+overlap (1 / share), whether both gave the same verdict on every check judged in both,
+then the batch process's peak memory and the gradebook's size per submission for a
+small and a large class (``--scale``, graded on one fast exercise).
+
+    python benchmarks/batch.py                      # 12 mixed submissions, all nine exercises
+    python benchmarks/batch.py --scale 12,120       # memory and gradebook size as the class grows
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from grader.sandbox import runlog  # noqa: E402
+
+FLAWED = ["decoy_tasks", "decoy_shared", "deadlock", "racy_doors", "burner", "uneven_chunks"]
+
+
+def make_class(folder: Path, size: int) -> list[str]:
+    """``size`` students: reference solutions, stubs and flawed submissions, in turn."""
+    sources = [ROOT / "solutions", ROOT / "exercises", *(ROOT / "tests" / "submissions" / name for name in FLAWED)]
+    sources = [s for s in sources if s.is_dir()]
+    students = []
+    for index in range(size):
+        source = sources[index % len(sources)] if index % 3 else ROOT / "solutions"
+        student = f"s{index:03d}-{source.name}"
+        shutil.copytree(source, folder / student, ignore=shutil.ignore_patterns("expected.json", "__pycache__"))
+        students.append(student)
+    return students
+
+
+def run(command: list[str], log: Path | None = None) -> tuple[float, int, subprocess.CompletedProcess[str]]:
+    """Wall time and peak RSS (bytes) of the command's own process."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    if log is not None:
+        env[runlog.LOG_VAR] = str(log)
+    peak = 0
+    begun = time.monotonic()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watcher = psutil.Process(process.pid)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            try:
+                peak = max(peak, watcher.memory_info().rss)
+            except psutil.Error:
+                return
+            time.sleep(0.1)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    out, err = process.communicate()
+    done.set()
+    thread.join()
+    return time.monotonic() - begun, peak, subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def exclusive_share(log: Path, wall: float) -> float:
+    runs = runlog.read(str(log)) if log.exists() else []
+    return sum(r.ended - r.granted for r in runs if r.exclusive) / wall if wall else 0.0
+
+
+def serial_verdicts(folder: Path, students: list[str], scratch: Path, extra: list[str]) -> tuple[float, dict, Path]:
+    log = scratch / "serial-runs.jsonl"
+    verdicts: dict[tuple[str, str, str], str] = {}
+    wall = 0.0
+    for student in students:
+        report = scratch / f"{student}.json"
+        seconds, _, _ = run(
+            [sys.executable, "-m", "grader", "grade", str(folder / student), "-q", "--json", str(report), *extra], log
+        )
+        wall += seconds
+        for exercise in json.loads(report.read_text())["exercises"]:
+            for check in exercise["checks"]:
+                verdicts[(student, exercise["id"], check["id"])] = check["status"]
+    return wall, verdicts, log
+
+
+def batch_verdicts(book: Path) -> dict[tuple[str, str, str], str]:
+    with sqlite3.connect(book) as db:
+        rows = db.execute(
+            "SELECT s.student, c.exercise, c.check_id, c.status FROM check_results c "
+            "JOIN gradings g ON g.id = c.grading JOIN submissions s ON s.id = g.submission "
+            "ORDER BY g.id"
+        ).fetchall()
+    return {(student, exercise, check): status for student, exercise, check, status in rows}
+
+
+def compare(serial: dict, batch: dict) -> tuple[int, list[str]]:
+    judged, differ = 0, []
+    for key, status in serial.items():
+        other = batch.get(key)
+        if other is None or "skipped" in (status, other):
+            continue
+        judged += 1
+        if other != status:
+            differ.append(f"{'/'.join(key)}: serial {status}, batch {other}")
+    return judged, differ
+
+
+def throughput(args: argparse.Namespace) -> None:
+    scratch = Path(tempfile.mkdtemp(prefix="mpgrade-bench-"))
+    try:
+        folder = scratch / "class"
+        students = make_class(folder, args.size)
+        extra = [arg for e in args.exercise for arg in ("-e", e)]
+        serial_wall, serial, log = serial_verdicts(folder, students, scratch, extra)
+        share = exclusive_share(log, serial_wall)
+        book, batch_log = scratch / "class.db", scratch / "batch-runs.jsonl"
+        command = [
+            sys.executable,
+            "-m",
+            "grader",
+            "batch",
+            str(folder),
+            "--gradebook",
+            str(book),
+            "-q",
+            "--at-once",
+            str(args.at_once),
+            *extra,
+        ]
+        batch_wall, peak, done = run(command, batch_log)
+        if done.returncode != 0:
+            print(done.stdout, done.stderr)
+        judged, differ = compare(serial, batch_verdicts(book))
+        bound = 1 / share if share else float("inf")
+        speedup = serial_wall / batch_wall
+        print(f"{args.size} submissions ({', '.join(sorted({s.split('-', 1)[1] for s in students}))})")
+        print(f"  serial `mpgrade grade` loop: {serial_wall:.1f} s, {args.size / serial_wall * 60:.1f} per minute")
+        print(
+            f"  `mpgrade batch --at-once {args.at_once}`: {batch_wall:.1f} s, "
+            f"{args.size / batch_wall * 60:.1f} per minute"
+        )
+        print(f"  batch / serial throughput: {speedup:.2f}x")
+        print(
+            f"  share of a grading with the machine alone: {share:.1%}; bound on any overlap: {bound:.2f}x; "
+            f"batch reached {speedup / bound:.0%} of it"
+        )
+        print(f"  checks judged in both: {judged}; different verdicts: {len(differ)}")
+        for line in differ:
+            print(f"    {line}")
+        print(
+            f"  batch process peak RSS {peak / 2**20:.0f} MiB; gradebook "
+            f"{book.stat().st_size / args.size / 1024:.0f} KiB per submission"
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def scale(sizes: list[int], exercise: str) -> None:
+    print(f"memory as the class grows (graded on {exercise}):")
+    for size in sizes:
+        scratch = Path(tempfile.mkdtemp(prefix="mpgrade-bench-"))
+        try:
+            folder = scratch / "class"
+            make_class(folder, size)
+            book = scratch / "class.db"
+            wall, peak, done = run(
+                [sys.executable, "-m", "grader", "batch", str(folder), "--gradebook", str(book), "-q", "-e", exercise]
+            )
+            print(
+                f"  {size:4d} submissions: {wall:6.1f} s, batch peak RSS {peak / 2**20:5.0f} MiB, gradebook "
+                f"{book.stat().st_size / size / 1024:.0f} KiB per submission (exit {done.returncode})"
+            )
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=12, help="submissions in the throughput comparison")
+    parser.add_argument("--at-once", type=int, default=2, help="as mpgrade batch --at-once")
+    parser.add_argument("-e", "--exercise", action="append", default=[], help="exercises (default: all)")
+    parser.add_argument("--scale", default="", help="comma-separated class sizes for the memory figures")
+    parser.add_argument("--scale-exercise", default="ex08_array")
+    args = parser.parse_args()
+    if args.scale:
+        scale([int(n) for n in args.scale.split(",")], args.scale_exercise)
+    else:
+        throughput(args)
+
+
+if __name__ == "__main__":
+    main()
