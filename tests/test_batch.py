@@ -203,3 +203,32 @@ def test_files_that_are_not_gradebooks_are_refused_by_name(tmp_path: Path) -> No
     ):
         code, _, _, err = run_cli("gradebook", str(path), "show")
         assert code == 2 and words in err and str(path) in err.replace("\n", ""), err
+
+
+def test_what_changed_between_two_gradings(tmp_path: Path) -> None:
+    from grader.batch import exports
+    from grader.batch.intake import Found
+
+    book = Gradebook(tmp_path / "g.db", create=True)
+    (submission,) = book.record_intake(
+        "x", "folders", [], [Found("ada", "folders", "ada", files={"ex08_array.py": b"x"})]
+    )
+
+    def report(status: str) -> dict[str, object]:
+        check = {
+            "id": "squares",
+            "kind": "correctness",
+            "status": status,
+            "score": 0.0,
+            "max_score": 3.0,
+            "message": "",
+            "data": {},
+        }
+        exercise = {"id": EXERCISE, "status": status, "score": 0.0, "max_score": 10.0, "error": None, "checks": [check]}
+        return {"score": 0.0, "max_score": 10.0, "exercises": [exercise], "environment": {}}
+
+    for status in ("failed", "passed"):
+        book.record_grading(submission, "0.1.0", "{}", {}, [EXERCISE], time.time(), report(status))
+    (change,) = exports.changes(book, "ada")
+    assert (change.exercise, change.check, change.before, change.after) == (EXERCISE, "squares", "failed", "passed")
+    book.close()

@@ -208,6 +208,21 @@ def _show(book: Gradebook, student: str | None, console: Console) -> int:
             console.print(f"  {row.reason}", highlight=False, markup=False)
         for name, status in sorted(row.checks.items()):
             console.print(f"  {name:45} {status}", highlight=False)
+        counting = [s for s in book.submissions() if s.student == student]
+        for submission in counting:
+            for grading in book.gradings(submission.id):
+                console.print(
+                    f"  grading {grading['id']}: {time.strftime('%Y-%m-%d %H:%M', time.localtime(grading['ended_at']))}"
+                    f", mpgrade {grading['tool_version']}, {grading['status']}, "
+                    f"{', '.join(json.loads(grading['exercises'])) or 'no exercise'}",
+                    highlight=False,
+                )
+        for change in exports.changes(book, student):
+            console.print(
+                f"  changed {change.exercise}/{change.check}: {change.before} -> {change.after} "
+                f"(grading {change.earlier} -> {change.later})",
+                highlight=False,
+            )
         return 0
     table = Table(show_edge=False)
     for title in ("student", "name", "total", "status"):

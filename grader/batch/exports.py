@@ -154,3 +154,36 @@ def student_report(book: Gradebook, student: str) -> dict[str, Any] | None:
         "score": round(sum(e["score"] for e in ordered), 2),
         "max_score": round(sum(e["max_score"] for e in ordered), 2),
     }
+
+
+@dataclass(frozen=True)
+class Change:
+    exercise: str
+    check: str
+    before: str
+    after: str
+    earlier: int  # grading ids
+    later: int
+
+
+def changes(book: Gradebook, student: str) -> list[Change]:
+    """What changed, check by check, between the last two gradings of each exercise of the
+    student's counting submission."""
+    counting = next((s for s in book.submissions() if s.counts and s.student == student), None)
+    if counting is None:
+        return []
+    by_exercise: dict[str, list[int]] = {}
+    for grading in book.gradings(counting.id):
+        for exercise in json.loads(grading["exercises"]):
+            by_exercise.setdefault(exercise, []).append(grading["id"])
+    found = []
+    for exercise, gradings in sorted(by_exercise.items()):
+        if len(gradings) < 2:
+            continue
+        earlier, later = gradings[-2], gradings[-1]
+        before = {row["check_id"]: row["status"] for row in book.checks(earlier, exercise)}
+        after = {row["check_id"]: row["status"] for row in book.checks(later, exercise)}
+        for check in sorted(set(before) | set(after)):
+            if before.get(check) != after.get(check):
+                found.append(Change(exercise, check, before.get(check, "-"), after.get(check, "-"), earlier, later))
+    return found

@@ -237,6 +237,10 @@ class TreeObserver:
         Other runs of the grader may be running meanwhile, so a new child of the grader is
         this run's only if it is in the run's PID namespace (jailed), else in its session,
         or (``claim_all_orphans``) when no other run of ours can be running."""
+        if self.jailed:
+            root = read_stat(self.root)
+            if root is not None and root.state != "Z":
+                return ()  # process 1 is still the jail's child: nothing of the run can be the grader's
         found = []
         for pid in children_of(os.getpid()):
             if pid in self.baseline_children or pid == self.root:
