@@ -52,6 +52,7 @@ class Grading:
     cpu_s: float
     runs: list[runlog.RunTimes]
     ok: bool
+    output: str = ""
 
 
 def bare_python(python: str, count: int = 15) -> float:
@@ -103,12 +104,25 @@ def grade_once(command: list[str], cwd: Path, env: dict[str, str]) -> Grading:
         log = Path(scratch) / "runs.jsonl"
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         begun = time.monotonic()
+        report = Path(scratch) / "report.json"
+        command = [*command, "--json", str(report)]
         done = subprocess.run(command, cwd=cwd, env={**env, runlog.LOG_VAR: str(log)}, capture_output=True, check=False)
         wall = time.monotonic() - begun
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         runs = runlog.read(str(log)) if log.exists() else []
-    return Grading(wall, cpu, runs, done.returncode == 0)
+        output = done.stdout.decode(errors="replace")[-2000:]
+        if report.exists():
+            output = (
+                "\n".join(
+                    f"    {e['id']} {c['id']}: {c['status']}: {c['message'][:300]}"
+                    for e in json.loads(report.read_text())["exercises"]
+                    for c in e["checks"]
+                    if c["status"] != "passed"
+                )
+                or output
+            )
+    return Grading(wall, cpu, runs, done.returncode == 0, output)
 
 
 def startup_ms(runs: list[runlog.RunTimes]) -> str:
@@ -168,8 +182,9 @@ def main() -> None:
             f"  runs with the machine alone per grading {len(alone) / len(gradings):.0f}, "
             f"{sum(r.ended - r.granted for r in alone) / len(gradings):.2f} s"
         )
-    if not all(g.ok for g in gradings):
-        print("  WARNING: a grading of the solutions did not end with full marks")
+    for grading in gradings:
+        if not grading.ok:
+            print(f"  WARNING: a grading of the solutions did not end with full marks:\n{grading.output}")
 
 
 def _over(runs: list[runlog.RunTimes], bare: float) -> str:
