@@ -178,3 +178,28 @@ def test_runs_side_by_side_keep_to_their_own_processes(
     for result in quick:
         assert result.outcome == "returned"
         assert not long_pids & {p.pid for p in result.processes}
+
+
+def test_a_child_that_executes_late_gets_the_role_of_what_it_became() -> None:
+    """A fork server seen for many samples with its parent's command line (it executes only
+    later, as on a loaded machine) is still a helper in the end, not a worker."""
+    import subprocess
+    import sys
+
+    from grader.sandbox.observer import TreeObserver
+
+    script = (
+        "import os, sys, time\n"
+        "if os.fork() == 0:\n"
+        "    time.sleep(0.3)\n"  # thirty samples with the parent's command line
+        "    name = 'multiprocessing.' + 'fork' + 'server'\n"  # not in this process's own command line
+        "    os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(1.2)  # ' + name])\n"
+        "os.wait()\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    observer = TreeObserver(parent.pid)
+    observer.start()
+    parent.wait(timeout=30)
+    records = observer.stop()
+    child = next(r for r in records if r.pid != parent.pid)
+    assert "multiprocessing.forkserver" in child.cmdline and child.role == "helper"

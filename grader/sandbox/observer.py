@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+CMDLINE_SETTLE_S = 2.0  # how long after its first sighting a process's command line is read again
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,10 @@ class TreeObserver:
                         pid, stat.ppid, stat.start_ticks, read_cmdline(pid), now, now, ns_pid=read_ns_pid(pid)
                     )
                     self._records[(pid, stat.start_ticks)] = record
-                elif record.samples < 4 and not record.zombie:
+                elif not record.zombie and (record.samples < 4 or now - record.first_seen < CMDLINE_SETTLE_S):
+                    # A child is first seen with its parent's command line, until it executes its own (the
+                    # fork server, the resource tracker): on a loaded machine that can take far longer than
+                    # a few samples, and a stale line would make the fork server a worker and its workers helpers.
                     record.cmdline = read_cmdline(pid) or record.cmdline
                 if stat.state == "Z":
                     if not record.zombie:
