@@ -15,7 +15,7 @@ from grader.model import ExerciseOutcome, GradeReport
 from grader.preflight import preflight
 from grader.sandbox import machine, subreaper
 from grader.scoring import error_outcome, exercise_outcome
-from grader.suite import run_checks
+from grader.suite import Suite
 
 
 def grade(
@@ -28,15 +28,20 @@ def grade(
     ready: list[Exercise] = []
     loading: dict[str, float] = {}
     machine.configure(settings.jobs)
-    with ThreadPoolExecutor(max_workers=max(1, min(settings.jobs, len(exercises)))) as pool:
-        checks = list(pool.map(lambda e: preflight(directory, e, settings.isolation, settings.timeout), exercises))
+    suite = Suite(directory, exercises, settings)  # pytest starts meanwhile; it checks what the preflight lets through
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(settings.jobs, len(exercises)))) as pool:
+            checks = list(pool.map(lambda e: preflight(directory, e, settings.isolation, settings.timeout), exercises))
+    except BaseException:
+        suite.cancel()
+        raise
     for exercise, check in zip(exercises, checks, strict=True):
         loading[exercise.id] = check.duration_s
         if check.error is not None:
             outcomes[exercise.id] = error_outcome(exercise, check.error, check.duration_s, check.line)
         else:
             ready.append(exercise)
-    rows = run_checks(directory, tuple(ready), settings) if ready else []
+    rows = suite.run(tuple(ready))
     for exercise in ready:
         mine = [row for row in rows if row.exercise == exercise.id]
         outcomes[exercise.id] = exercise_outcome(exercise, mine, loading[exercise.id])
