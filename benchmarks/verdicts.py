@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader import catalogue  # noqa: E402
-from grader.config import Settings  # noqa: E402
+from grader.config import Settings, default_jobs  # noqa: E402
 from grader.grade import grade  # noqa: E402
 from grader.model import GradeReport, Status  # noqa: E402
 from grader.sandbox.isolation import Isolation, Limits, probe  # noqa: E402
@@ -114,7 +114,9 @@ def main() -> None:
     parser.add_argument("--busy", type=int, default=0, help="busy-loop processes to run meanwhile")
     parser.add_argument("--start-method", default="forkserver")
     parser.add_argument("--only", action="append", default=[], help="case names to run (default: all)")
-    parser.add_argument("--jobs", type=int, default=1, help="check suites at once (as mpgrade grade --jobs)")
+    parser.add_argument(
+        "--jobs", type=int, default=default_jobs(), help="sandbox runs at once (as mpgrade grade --jobs; same default)"
+    )
     args = parser.parse_args()
     cases = [*correct_cases(), *flawed_cases(args.start_method)]
     if args.only:
