@@ -123,3 +123,22 @@ def test_a_submission_that_crashes_the_grader_is_recorded_and_the_batch_goes_on(
     reasons = sorted(book.gradings(s.id)[0]["reason"] for s in book.submissions())
     assert reasons[0].startswith("internal error of the grader: KeyError") and "RuntimeError: boom" in reasons[1]
     book.close()
+
+
+def test_the_progress_bar_follows_a_batch_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from grader.batch import commands
+
+    folder = tmp_path / "class"
+    for student in ("ada", "bob", "cy"):
+        (folder / student).mkdir(parents=True)
+        (folder / student / "ex08_array.py").write_text("x = 1\n")
+    monkeypatch.setattr(run, "grade", lambda *_: (_ for _ in ()).throw(RuntimeError("no grading here")))
+    book = Gradebook(tmp_path / "g.db", create=True)
+    out = io.StringIO()
+    summary = commands._with_bar(folder, book, options(at_once=2), Console(file=out, force_terminal=True, width=100))
+    assert (summary.graded, summary.errors) == (0, 3) and "errors 3" in out.getvalue()
+    book.close()

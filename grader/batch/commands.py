@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -22,7 +23,11 @@ from grader.errors import UsageError
 from grader.reporters.files import write_atomically
 
 
-def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], grade_options: object) -> None:
+def add_parsers(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    settings_options: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    """``batch`` (with ``settings_options``: what a grading depends on) and ``gradebook``."""
     batch = commands.add_parser(
         "batch",
         help="grade a whole class into a gradebook",
@@ -49,7 +54,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], g
         help="submissions graded at the same time (default 2); their runs share the --jobs slots",
     )
     batch.add_argument("-q", "--quiet", action="store_true", help="no progress, only the summary")
-    grade_options(batch)  # type: ignore[operator]
+    settings_options(batch)
     book = commands.add_parser(
         "gradebook",
         help="read a gradebook: summary, exports",
@@ -106,6 +111,8 @@ def batch(args: argparse.Namespace, settings: Settings, console: Console) -> int
 
 def _log_line(console: Console) -> Progress_:
     def line(work: Work, outcome: str, done: int, total: int) -> None:
+        if outcome == "started":
+            return
         console.print(f"[{done}/{total}] {work.submission.student}: {outcome} ({work.why})", highlight=False)
 
     return line
@@ -120,13 +127,19 @@ def _with_bar(submissions: Path, book: Gradebook, options: Options, console: Con
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("grading", total=None, errors=0)
+        task = bar.add_task("reading the submissions", total=None, errors=0)
         errors = 0
+        grading: list[str] = []
 
         def advance(work: Work, outcome: str, done: int, total: int) -> None:
             nonlocal errors
-            errors += outcome == "error"
-            bar.update(task, total=total, completed=done, errors=errors, description=f"done {work.submission.student}")
+            if outcome == "started":
+                grading.append(work.submission.student)
+            else:
+                errors += outcome == "error"
+                grading.remove(work.submission.student)
+            description = f"grading {', '.join(grading)}" if grading else "grading"
+            bar.update(task, total=total, completed=done, errors=errors, description=description)
 
         return run_batch(submissions, book, options, advance)
 

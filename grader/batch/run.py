@@ -18,7 +18,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,7 +218,9 @@ def unjudged(book: Gradebook) -> list[tuple[str, str, str, str]]:
     return found
 
 
-Progress = Callable[[Work, str, int, int], None]  # (work, outcome, done, total)
+# (work, outcome, done, total); outcome "started" when a grading begins (from its own thread),
+# then "graded" or "error" when it is committed
+Progress = Callable[[Work, str, int, int], None]
 
 
 def run_batch(submissions: Path, book: Gradebook, options: Options, progress: Progress | None = None) -> Summary:
@@ -255,9 +257,15 @@ def _grade_all(
     progress: Progress | None,
 ) -> None:
     done = 0
+
+    def start(item: Work) -> str:
+        if progress is not None:
+            progress(item, "started", done, len(work))
+        return grade_one(book, lock, item, settings)
+
     with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="mpgrade-batch") as pool:
-        futures = {pool.submit(grade_one, book, lock, item, settings): item for item in work}
-        for future in _as_completed(futures):
+        futures = {pool.submit(start, item): item for item in work}
+        for future in as_completed(futures):
             item = futures[future]
             outcome = future.result()
             done += 1
@@ -265,12 +273,6 @@ def _grade_all(
             summary.errors += outcome == "error"
             if progress is not None:
                 progress(item, outcome, done, len(work))
-
-
-def _as_completed(futures: dict[Any, Work]) -> Any:
-    from concurrent.futures import as_completed
-
-    return as_completed(futures)
 
 
 def _describe_intake(book: Gradebook, summary: Summary) -> None:
