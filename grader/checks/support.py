@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-import pytest
-
 from grader.catalogue import Exercise
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.launcher import run, run_all
@@ -48,6 +46,8 @@ class SubmissionError(Exception):
 
 
 def skip(reason: str) -> None:
+    import pytest  # here, not at the top: the grader's own process (preflight) never loads pytest
+
     pytest.skip(reason)
 
 

@@ -143,7 +143,12 @@ def probe(root_layers: bool = True, limits: Limits = Limits()) -> Layers:
     off: dict[str, str] = {}
     is_root = os.geteuid() == 0
     namespaces = {"pidns": True, "netns": True, "userns": not is_root, "shm_mb": 16}
-    works, why = _jail_works(namespaces, sys.executable) if sys.platform == "linux" else (False, "not Linux")
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the two probes that do not depend on each other, at once
+        nobody = pool.submit(_python_for_nobody) if root_layers and is_root else None
+        works, why = _jail_works(namespaces, sys.executable) if sys.platform == "linux" else (False, "not Linux")
+        found_nobody = nobody.result() if nobody is not None else None
     if not works:
         off["namespaces"] = why
     cgroup = None
@@ -163,8 +168,8 @@ def probe(root_layers: bool = True, limits: Limits = Limits()) -> Layers:
         else:
             off.setdefault("cgroup", "no writable pids and memory controllers")
     python, uid = sys.executable, None
-    if root_layers and is_root:
-        found, why = _python_for_nobody()
+    if found_nobody is not None:
+        found, why = found_nobody
         if found:
             python, uid = found, NOBODY
         else:
