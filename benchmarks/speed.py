@@ -177,6 +177,9 @@ def main() -> None:
         f"  sandbox runs per grading {sorted(runs_per)}; start-up median {startup_ms(all_runs)} ms "
         f"(over bare python: {_over(all_runs, bare)})"
     )
+    teardowns = [r.teardown_s for r in all_runs if r.teardown_s is not None]
+    if teardowns:
+        print(f"  teardown after the last call, median {1000 * statistics.median(teardowns):.1f} ms")
     alone = [r for r in all_runs if r.exclusive]
     if alone:
         print(

@@ -401,6 +401,7 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
             ended=time.monotonic(),
             cpu_s=round(sum(p.cpu_s for p in processes), 4),
             outcome=calls[-1].outcome if calls else load.outcome,
+            returned=calls[-1].returned_at if calls else None,
         )
     )
     main = next((p for p in processes if p.role == "main"), None)

@@ -26,6 +26,11 @@ class RunTimes:
     ended: float  # the tree was gone and the scratch removed
     cpu_s: float  # CPU time of every process of the tree
     outcome: str
+    returned: float | None = None  # the last call returned (what follows is teardown)
+
+    @property
+    def teardown_s(self) -> float | None:
+        return None if self.returned is None else self.ended - self.returned
 
     @property
     def startup_s(self) -> float | None:
