@@ -26,8 +26,7 @@ from grader import tempdirs
 from grader.errors import SandboxError
 from grader.sandbox import evidence, machine, runlog, subreaper, warm
 from grader.sandbox.boot import _mpgrade_wire as wire
-from grader.sandbox.isolation import Plan, plan
-from grader.sandbox.isolation import boot_copy as isolation_boot
+from grader.sandbox.isolation import Plan, boot_copy, plan
 from grader.sandbox.observer import ProcessRecord, TreeObserver
 from grader.sandbox.results import MAX_API_EVENTS, ApiEvent, ErrorInfo, RunRequest, RunResult, WatchedCall
 from grader.sandbox.scratch import Scratch, copy_submission
@@ -150,7 +149,7 @@ class Run:
         try:
             return warm.spawn(
                 self.plan.python,
-                isolation_boot(),
+                boot_copy(),
                 self.plan.spec,
                 env,
                 str(self.scratch.work),
