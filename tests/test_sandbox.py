@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -44,6 +45,9 @@ def _idle():
 def leave_one_running():
     Process(target=_idle, daemon=True).start()
     return "left"
+
+def niceness():
+    return os.getpriority(os.PRIO_PROCESS, 0)
 
 def escape():
     if os.fork() == 0:
@@ -203,3 +207,20 @@ def test_a_child_that_executes_late_gets_the_role_of_what_it_became() -> None:
     records = observer.stop()
     child = next(r for r in records if r.pid != parent.pid)
     assert "multiprocessing.forkserver" in child.cmdline and child.role == "helper"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may raise a process's priority")
+@pytest.mark.parametrize("warm", ["1", "0"])
+def test_runs_have_the_ordinary_priority_under_a_higher_grader(
+    module: Path, warm: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from grader.sandbox.isolation import Isolation, Limits, probe
+
+    monkeypatch.setenv("MPGRADE_WARM", warm)
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    os.setpriority(os.PRIO_PROCESS, 0, -5)
+    try:
+        result = call(module, "niceness", isolation=Isolation(Limits(), probe()))
+    finally:
+        os.setpriority(os.PRIO_PROCESS, 0, before)
+    assert result.value == 0
