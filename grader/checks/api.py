@@ -67,17 +67,19 @@ def check_api(result: RunResult, what: str, submission: Submission, rule: ApiRul
         return {**data, "used": _shown(used)}
     others = [e for e in result.api if e.direct or e.entry.startswith(CONTEXT)]
     instead = f"; it used {', '.join(_shown(others))}" if others else ""
-    raise CheckFailed(f"{what} never {rule.noun}{instead}: {advice}", **data, seen=_shown(others))
+    raise CheckFailed(f"{what} never {rule.noun}{instead}: {advice}", **data, seen=_shown(others), cause="api-not-used")
 
 
 def _from_source(source: str, what: str, exercise: Exercise, rule: ApiRule, advice: str) -> dict[str, Any]:
     try:
         used = sorted(calls_in_source(source) & rule.source)
     except SyntaxError as error:
-        raise SubmissionError(f"cannot read {exercise.filename}: {error}") from error
+        raise SubmissionError(f"cannot read {exercise.filename}: {error}", cause="unreadable-source") from error
     data = {"evidence": "source: the run's record was not available, names were resolved in the file"}
     if not used:
-        raise CheckFailed(f"{exercise.filename} never {rule.noun} (read from the source): {advice}", **data)
+        raise CheckFailed(
+            f"{exercise.filename} never {rule.noun} (read from the source): {advice}", **data, cause="api-not-used"
+        )
     return {**data, "used": used}
 
 

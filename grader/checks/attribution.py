@@ -49,12 +49,14 @@ def check_sleeps(
             f"{len(workers)} worker process(es) ran, but the sleeps of the {len(tasks)} tasks ran in the calling "
             f"process (pid {result.main_own_pid}, {caller:.2f} s of {expected:.2f} s): {advice}",
             **data,
+            cause="sleeps-in-caller",
         )
     if sum(workers.values()) < WORKER_SHARE * expected:
         raise CheckFailed(
             f"the worker processes slept {sum(workers.values()):.2f} s in all, but the {len(tasks)} tasks of {what} "
             f"sleep {expected:.2f} s: the tasks did not run in them. {advice}",
             **data,
+            cause="tasks-not-in-workers",
         )
     if credited is not None and result.task_sleepers:
         data["evidence"] += "; who slept for which task: inside record"
@@ -65,10 +67,12 @@ def check_sleeps(
                     f"the task for {n} was credited to pid {pid}, but it slept in pid "
                     f"{', '.join(map(str, slept_in))}: return os.getpid() from the process that does the task",
                     **data,
+                    cause="pid-misattributed",
                 )
             if slept_in and workers.get(pid, 0.0) <= 0.0:
                 raise CheckFailed(
                     f"the task for {n} was credited to pid {pid}, which the grader never saw sleeping: {advice}",
                     **data,
+                    cause="pid-never-slept",
                 )
     return data

@@ -17,13 +17,15 @@ from typing import Any
 import pytest
 
 from grader.catalogue import BY_ID
-from grader.checks import schedule
-from grader.checks.support import CheckFailed, Submission, SubmissionError
+from grader.checks import schedule, timeline
+from grader.checks.support import CheckFailed, Submission, SubmissionError, note, watching_runs
 from grader.model import Kind
 from grader.sandbox import subreaper, warm
 from grader.sandbox.isolation import Isolation, boot_copy
+from grader.sandbox.results import RunResult
 
 EVIDENCE = pytest.StashKey[dict[str, Any]]()
+RUNS = pytest.StashKey[list[RunResult]]()
 GRADER_NICE = -5
 SUBMISSIONS = pytest.StashKey[dict[tuple[str, str], Submission]]()
 SCHEDULER = pytest.StashKey[schedule.Scheduler]()
@@ -143,9 +145,34 @@ def evidence(request: pytest.FixtureRequest) -> dict[str, Any]:
     return data
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    with watching_runs() as runs:
+        item.stash[RUNS] = runs
+        return (yield)
+
+
+def _timeline(item: pytest.Item, kind: str) -> dict[str, Any]:
+    """The timeline of the last run the check was handed (see :mod:`grader.checks.timeline`)."""
+    if kind not in timeline.KINDS:
+        return {}
+    handed: list[RunResult] = item.stash.get(RUNS, [])
+    runs = list(handed)
+    if not runs:  # the run came in a fixture (a module's measurement)
+        with watching_runs() as runs:
+            for value in getattr(item, "funcargs", {}).values():
+                note(value)
+    for result in reversed(runs):
+        drawn = timeline.of(result)
+        if drawn is not None:
+            return {"timeline": drawn}
+    return {}
+
+
 def _classify(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException] | None) -> dict[str, Any]:
     recorded: dict[str, Any] | None = item.stash.get(EVIDENCE, None)
-    data: dict[str, Any] = dict(recorded or {})
+    marker = item.get_closest_marker("check")
+    data: dict[str, Any] = {**(recorded or {}), **_timeline(item, marker.args[1] if marker else "")}
     if excinfo is None:
         return {"status": "passed", "message": "", "data": data}
     error = excinfo.value

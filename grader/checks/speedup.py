@@ -247,7 +247,7 @@ def check_cpu_spread(measurement: Measurement, expected_workers: int, evidence: 
         busy_workers=spread.busy_workers,
     )
     if not spread.ok:
-        raise CheckFailed(f"{spread.reason}: {advice}")
+        raise CheckFailed(f"{spread.reason}: {advice}", cause="cpu-not-spread")
     run = measurement.parallel[0]
     shares = measurement.shares(run)
     if not shares:
@@ -259,13 +259,15 @@ def check_cpu_spread(measurement: Measurement, expected_workers: int, evidence: 
     if main in shares:
         raise CheckFailed(
             f"the calling process (pid {main}) counted {_count(run, main, measurement)} of the "
-            f"{len(measurement.limits)} limits itself: {advice}"
+            f"{len(measurement.limits)} limits itself: {advice}",
+            cause="caller-did-work",
         )
     if len(counting) < min(expected_workers, spread.busy_workers):
         raise CheckFailed(
             f"{spread.busy_workers} child processes kept the cores busy, but only {len(counting)} of them counted "
             f"any limit (pid {', '.join(map(str, counting))} counted all {len(measurement.limits)}): the others burnt "
-            f"CPU without doing the work. {advice}"
+            f"CPU without doing the work. {advice}",
+            cause="busy-without-work",
         )
 
 
@@ -282,5 +284,6 @@ def check_speedup(measurement: Measurement, evidence: dict[str, Any], what: str,
         skip(verdict.reason)
     if verdict.decision is not Decision.PASS:
         raise CheckFailed(
-            f"{what} was not faster than doing the work one piece after another: {verdict.reason}. {advice}"
+            f"{what} was not faster than doing the work one piece after another: {verdict.reason}. {advice}",
+            cause="no-speedup",
         )

@@ -28,27 +28,56 @@ T = TypeVar("T")
 
 
 class CheckFailed(AssertionError):
-    """The submission ran and its result or behaviour was wrong."""
+    """The submission ran and its result or behaviour was wrong; ``cause`` is one of
+    :data:`grader.checks.causes.CAUSES` (the class report groups failures by it)."""
 
-    def __init__(self, message: str, **data: Any) -> None:
+    def __init__(self, message: str, cause: str = "other", **data: Any) -> None:
         super().__init__(message)
         self.message = message
-        self.data = data
+        self.data = {"cause": cause, **data}
 
 
 class SubmissionError(Exception):
     """The submission crashed, hung or could not be called: the check cannot pass."""
 
-    def __init__(self, message: str, **data: Any) -> None:
+    def __init__(self, message: str, cause: str = "other", **data: Any) -> None:
         super().__init__(message)
         self.message = message
-        self.data = data
+        self.data = {"cause": cause, **data}
 
 
 def skip(reason: str) -> None:
     import pytest  # here, not at the top: the grader's own process (preflight) never loads pytest
 
     pytest.skip(reason)
+
+
+_checking = threading.local()
+
+
+@contextlib.contextmanager
+def watching_runs() -> Iterator[list[RunResult]]:
+    """Collect the runs handed to this thread's check in this block (a speedup measurement
+    counts as its first parallel run), for the timeline of the run behind the check."""
+    found: list[RunResult] = []
+    _checking.runs = found
+    try:
+        yield found
+    finally:
+        _checking.runs = None
+
+
+def note(value: Any) -> None:
+    """Count ``value`` as handed to this thread's check (see :func:`watching_runs`)."""
+    runs = getattr(_checking, "runs", None)
+    if runs is None:
+        return
+    if isinstance(value, RunResult):
+        runs.append(value)
+    elif isinstance(value, tuple):
+        runs.extend(v for v in value if isinstance(v, RunResult))
+    elif getattr(value, "parallel", None):
+        runs.append(value.parallel[0])
 
 
 class InProgress(Exception):
@@ -117,7 +146,9 @@ class Submission:
 
     def once(self, key: Any, compute: Callable[[], T]) -> T:
         """``compute()`` the first time ``key`` is asked for; its result (or error) every time."""
-        return self._once.get(key, compute)
+        value = self._once.get(key, compute)
+        note(value)
+        return value
 
     def call(
         self,
@@ -155,7 +186,9 @@ class Submission:
             isolation=self.isolation,
         )
         if fresh:
-            return run(request)
+            result = run(request)
+            note(result)
+            return result
         key = ("call", name, repr(args), repr(sorted(kwargs.items())), repr(sleep), repr(amplify), driver, barrier)
         return self.once((*key, watch, min_lifetime_s, exclusive, timeout), lambda: run(request))
 
@@ -318,6 +351,40 @@ def _stderr_tail(result: RunResult) -> str:
     return f"; stderr ends with: {' | '.join(tail)}" if tail else ""
 
 
+def call_cause(result: RunResult) -> str:
+    """The cause code (see :mod:`grader.checks.causes`) of a run that did not return a value."""
+    error = result.error
+    if result.outcome == "raised" and error is not None:
+        if error.phase in ("lookup", "bind"):
+            return "missing-function" if error.phase == "lookup" else "wrong-signature"
+        return "not-implemented" if error.type == "NotImplementedError" else "raised"
+    if result.outcome == "timeout":
+        return hang_cause(result)
+    simple = {"load_error": "import-failed", "unsendable": "unsendable-return", "crashed": "crashed"}
+    return simple.get(result.outcome, "crashed")
+
+
+def hang_cause(result: RunResult) -> str:
+    """What a hung tree was doing, as a cause code: the caller in ``join`` while a child
+    still puts or sends is the classic deadlock of joining before draining."""
+    main = [s for s in result.stacks if s.role == "main"]
+    children = [s for s in result.stacks if s.role == "worker"]
+    if any(_waits_in(s, "join") for s in main):
+        if any(_waits_in(s, "put", "send", "_wait_for_tstate_lock") for s in children):
+            return "joined-before-drain"
+        return "hang-in-join"
+    if any(_waits_in(s, "get", "recv") for s in main):
+        return "waited-for-missing-result"
+    return "hang"
+
+
+def _waits_in(stack: Any, *names: str) -> bool:
+    frame = stack.student_frames[-1] if stack.student_frames else None
+    text = frame.text if frame else ""
+    function = stack.blocked_in.rsplit(" ", 1)[-1]  # "multiprocessing/process.py:149 join"
+    return any(f".{name}(" in text or name in function for name in names)
+
+
 def location(result: RunResult) -> dict[str, Any]:
     """Where in the student's files a failed run points: ``{"file": ..., "line": ...}`` or ``{}``."""
     if result.error is not None and result.error.frames:
@@ -333,10 +400,15 @@ def location(result: RunResult) -> dict[str, Any]:
 def value_of(result: RunResult, what: str, exercise: Exercise, hang_hint: str = "") -> Any:
     """The returned value, or a SubmissionError that explains why there is none."""
     if result.outcome != "returned":
-        raise SubmissionError(explain(result, what, exercise, hang_hint), outcome=result.outcome, **location(result))
+        raise SubmissionError(
+            explain(result, what, exercise, hang_hint),
+            outcome=result.outcome,
+            cause=call_cause(result),
+            **location(result),
+        )
     if result.oom_kills or result.process_cap_hits or result.disk_full:
         notes = limit_notes(result).strip(" []")
-        raise SubmissionError(f"{what} returned, but {notes}", outcome="limit")
+        raise SubmissionError(f"{what} returned, but {notes}", outcome="limit", cause="sandbox-limit")
     return result.value
 
 
@@ -349,6 +421,7 @@ def check_reported_pids(result: RunResult, pids: list[int], expected_distinct: i
             f"{pids.count(main)} task(s) ran in the calling process (pid {main}), "
             "not in a child process: hand the work to the pool/processes instead of calling the function directly",
             main_pid=main,
+            cause="ran-in-caller",
         )
     forged = sorted({pid for pid in pids if pid not in seen_workers})
     if forged:
@@ -357,6 +430,7 @@ def check_reported_pids(result: RunResult, pids: list[int], expected_distinct: i
             "return os.getpid() from inside the worker",
             reported=sorted(set(pids)),
             observed=sorted(seen_workers),
+            cause="forged-pids",
         )
     distinct = len(set(pids))
     if distinct < expected_distinct:
@@ -365,6 +439,7 @@ def check_reported_pids(result: RunResult, pids: list[int], expected_distinct: i
             "working at once: pass the worker count through to the pool",
             distinct=distinct,
             expected=expected_distinct,
+            cause="too-few-workers",
         )
     return {"distinct_workers": distinct, "observed_workers": len(seen_workers)}
 
@@ -372,13 +447,14 @@ def check_reported_pids(result: RunResult, pids: list[int], expected_distinct: i
 def check_nothing_left(result: RunResult, what: str) -> dict[str, Any]:
     """Cleanup: every worker must be gone when the call returned."""
     if result.outcome != "returned":
-        raise SubmissionError(f"cleanup cannot be judged: {what} did not return")
+        raise SubmissionError(f"cleanup cannot be judged: {what} did not return", cause="did-not-return")
     if result.left_running:
         pids = ", ".join(str(p.pid) for p in result.left_running[:5])
         raise CheckFailed(
             f"{len(result.left_running)} child process(es) were still running when {what} returned (pids {pids}): "
             "join them, or use the pool/executor in a `with` block so it shuts down",
             left_running=[p.pid for p in result.left_running],
+            cause="left-running",
         )
     return {"workers_seen": len(result.workers())}
 
@@ -394,7 +470,9 @@ def check_empty_inputs(submission: Submission, expected: dict[str, Any]) -> None
     for name, result in zip(names, empty_runs(submission, names), strict=True):
         value = value_of(result, f"{name}([])", submission.exercise)
         if value != expected[name] or type(value) is not type(expected[name]):
-            raise CheckFailed(f"{name}([]) should return {expected[name]!r}; it returned {value!r}")
+            raise CheckFailed(
+                f"{name}([]) should return {expected[name]!r}; it returned {value!r}", cause="wrong-empty-result"
+            )
 
 
 def primes_below(limit: int) -> int:

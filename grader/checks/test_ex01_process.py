@@ -48,9 +48,13 @@ def test_prints_both_tables(submission: Submission, evidence: dict[str, Any]) ->
             raise CheckFailed(
                 f"{name} should print {wanted} in that order; the output had {got[:8]}{limit_notes(result)}",
                 stdout=lines[:20],
+                cause="wrong-output",
             )
     if codes != [0, 0]:
-        raise CheckFailed(f"run_both should return the exit codes [0, 0] when both succeed; it returned {codes!r}")
+        raise CheckFailed(
+            f"run_both should return the exit codes [0, 0] when both succeed; it returned {codes!r}",
+            cause="wrong-exit-codes",
+        )
     evidence["lines"] = len(lines)
 
 
@@ -66,7 +70,8 @@ def test_real_exit_codes(submission: Submission) -> None:
     if codes != [1, 1]:
         raise CheckFailed(
             f"with delay=-1.0 both children crash (time.sleep(-1.0) raises), so run_both must return [1, 1]; "
-            f"it returned {codes!r}: return [p.exitcode for each process] after joining them"
+            f"it returned {codes!r}: return [p.exitcode for each process] after joining them",
+            cause="exit-codes-not-propagated",
         )
 
 
@@ -75,7 +80,9 @@ def test_empty_list(submission: Submission) -> None:
     result = side_runs(submission)[1]
     codes = value_of(result, "run_both([])", submission.exercise)
     if codes != [0, 0] or result.stdout.text.strip():
-        raise CheckFailed(f"run_both([]) should print nothing and return [0, 0]; it returned {codes!r}")
+        raise CheckFailed(
+            f"run_both([]) should print nothing and return [0, 0]; it returned {codes!r}", cause="wrong-empty-result"
+        )
 
 
 def _sleepers(result: Any) -> list[Any]:
@@ -96,7 +103,8 @@ def test_two_child_processes(submission: Submission, evidence: dict[str, Any]) -
         raise CheckFailed(
             f"calc_square and calc_cube should each run in a child process of its own; their sleeps ran in {where} "
             f"(the grader saw {len(workers)} child process(es)): pass each function as the target of its own "
-            "multiprocessing.Process"
+            "multiprocessing.Process",
+            cause="not-in-own-process",
         )
     advice = "run calc_square and calc_cube each in a child process; the calling process only starts and joins them"
     evidence.update(check_sleeps(result, SLEEP, NUMBERS * 2, None, "run_both", advice))
@@ -113,7 +121,8 @@ def test_started_together(submission: Submission, evidence: dict[str, Any]) -> N
         raise CheckFailed(
             f"the two functions did not run at the same time: the call took {wall:.2f} s (together about "
             f"{SPAN:.1f} s, one after another {2 * SPAN:.1f} s) and the two processes overlapped {overlap:.2f} s: "
-            "start both processes before joining either"
+            "start both processes before joining either",
+            cause="not-concurrent",
         )
 
 

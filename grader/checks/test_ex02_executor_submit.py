@@ -45,7 +45,9 @@ def _pairs(value: Any, what: str) -> list[tuple[int, int]]:
     if not isinstance(value, (list, tuple)) or not all(
         isinstance(v, tuple) and len(v) == 2 and all(isinstance(x, int) for x in v) for v in value
     ):
-        raise CheckFailed(f"{what} should give (value, pid) tuples of two ints; got {str(value)[:200]}")
+        raise CheckFailed(
+            f"{what} should give (value, pid) tuples of two ints; got {str(value)[:200]}", cause="wrong-result-shape"
+        )
     return list(value)
 
 
@@ -54,7 +56,9 @@ def test_square_and_cube(submission: Submission) -> None:
     value = value_of(pair_run(submission), "square_and_cube(7, ...)", submission.exercise)
     pairs = _pairs(value, "square_and_cube")
     if not isinstance(value, tuple) or len(pairs) != 2 or [p[0] for p in pairs] != [49, 343]:
-        raise CheckFailed(f"square_and_cube(7) should return ((49, pid), (343, pid)); it returned {value!r}")
+        raise CheckFailed(
+            f"square_and_cube(7) should return ((49, pid), (343, pid)); it returned {value!r}", cause="wrong-result"
+        )
 
 
 @pytest.mark.check("results-in-input-order", "correctness", 2)
@@ -68,14 +72,16 @@ def test_results_in_input_order(submission: Submission) -> None:
             if sorted(got) == sorted(wanted)
             else ""
         )
-        raise CheckFailed(f"submit_all({NUMBERS}) should give squares {wanted} in input order; got {got}{hint}")
+        raise CheckFailed(
+            f"submit_all({NUMBERS}) should give squares {wanted} in input order; got {got}{hint}", cause="wrong-order"
+        )
 
 
 @pytest.mark.check("empty-input", "correctness", 1)
 def test_empty_input(submission: Submission) -> None:
     value = value_of(empty_run(submission), "submit_all([])", submission.exercise)
     if value != []:
-        raise CheckFailed(f"submit_all([]) should return []; it returned {value!r}")
+        raise CheckFailed(f"submit_all([]) should return []; it returned {value!r}", cause="wrong-empty-result")
 
 
 @pytest.mark.check("distinct-workers", "processes", 2)
@@ -105,12 +111,14 @@ def test_tasks_overlap(submission: Submission, evidence: dict[str, Any]) -> None
         raise CheckFailed(
             f"the tasks did not run in {WORKERS} worker processes (the grader saw {len(ready)} child "
             f"process(es) and the call took {result.wall_s or 0.0:.2f} s, less than one task's "
-            f"{longest:.2f} s sleep): submit slow_square for every number to the executor"
+            f"{longest:.2f} s sleep): submit slow_square for every number to the executor",
+            cause="too-few-workers",
         )
     if busy > 0.85 * serial:
         raise CheckFailed(
             f"with {WORKERS} workers ready, the {len(NUMBERS)} tasks took {busy:.2f} s; one after "
-            f"another they take {serial:.2f} s: submit every task before waiting for any result"
+            f"another they take {serial:.2f} s: submit every task before waiting for any result",
+            cause="waited-between-submits",
         )
 
 

@@ -59,7 +59,9 @@ def test_count_primes(submission: Submission, primes: speedup.Measurement) -> No
     value = speedup.returned_value(primes, submission)
     wanted = [primes_below(limit) for limit in LIMITS]
     if value != wanted:
-        raise CheckFailed(f"count_primes_parallel({LIMITS}) should return {wanted} (input order); got {value!r}")
+        raise CheckFailed(
+            f"count_primes_parallel({LIMITS}) should return {wanted} (input order); got {value!r}", cause="wrong-result"
+        )
 
 
 @pytest.mark.check("map-squares-in-order", "correctness", 1)
@@ -68,7 +70,8 @@ def test_map_squares_in_order(submission: Submission) -> None:
     got = [v[0] if isinstance(v, tuple) and v else v for v in value] if isinstance(value, list) else value
     if got != [n * n for n in NUMBERS] or not all(isinstance(v, tuple) and len(v) == 2 for v in value):
         raise CheckFailed(
-            f"map_squares({NUMBERS}) should give (n*n, pid) tuples in input order; got {str(value)[:200]}"
+            f"map_squares({NUMBERS}) should give (n*n, pid) tuples in input order; got {str(value)[:200]}",
+            cause="wrong-order",
         )
 
 
@@ -91,7 +94,7 @@ def test_map_squares_workers(submission: Submission, evidence: dict[str, Any]) -
     value = value_of(result, "map_squares(...)", submission.exercise)
     pids = [v[1] for v in value if isinstance(v, tuple) and len(v) == 2]
     if len(pids) != len(NUMBERS):
-        raise SubmissionError("map_squares did not return one (n*n, pid) tuple per number")
+        raise SubmissionError("map_squares did not return one (n*n, pid) tuple per number", cause="wrong-result-shape")
     evidence.update(check_reported_pids(result, pids, MAP_WORKERS))
     advice = "let executor.map call square_with_pid in the workers, so that each sleeps and squares its own numbers"
     evidence.update(check_sleeps(result, SQUARES_SLEEP, NUMBERS, pids, "map_squares", advice))

@@ -63,6 +63,7 @@ def test_pool_squares(submission: Submission) -> None:
             f"pool_squares of {len(NUMBERS)} numbers should return their squares in input order; "
             f"the result differs first at index {first}",
             got_length=len(value) if isinstance(value, list) else None,
+            cause="wrong-result",
         )
 
 
@@ -71,7 +72,7 @@ def test_pool_count_primes(submission: Submission, primes: speedup.Measurement) 
     value = speedup.returned_value(primes, submission)
     wanted = [primes_below(limit) for limit in LIMITS]
     if value != wanted:
-        raise CheckFailed(f"pool_count_primes({LIMITS}) should return {wanted}; got {value!r}")
+        raise CheckFailed(f"pool_count_primes({LIMITS}) should return {wanted}; got {value!r}", cause="wrong-result")
 
 
 @pytest.mark.check("empty-inputs", "correctness", 1)
@@ -87,7 +88,8 @@ def test_pool_workers(submission: Submission, primes: speedup.Measurement, evide
         raise CheckFailed(
             f"pool_squares(..., processes={SQUARE_PROCESSES}) should run a pool of "
             f"{SQUARE_PROCESSES} worker processes; the grader saw {len(result.workers())}: "
-            "pass processes to Pool(processes)"
+            "pass processes to Pool(processes)",
+            cause="wrong-pool-size",
         )
     evidence["square_workers"] = len(result.workers())
     speedup.returned_value(primes, submission)

@@ -50,7 +50,9 @@ def large_run(submission: Submission) -> Any:
 
 def _triples(value: Any, what: str) -> list[tuple[int, int, int]]:
     if not isinstance(value, list) or not all(isinstance(v, tuple) and len(v) == 3 for v in value):
-        raise CheckFailed(f"{what} should return a list of (n, n*n, pid) tuples; got {str(value)[:200]}")
+        raise CheckFailed(
+            f"{what} should return a list of (n, n*n, pid) tuples; got {str(value)[:200]}", cause="wrong-result-shape"
+        )
     return value
 
 
@@ -60,11 +62,14 @@ def _judge(value: Any, numbers: list[int], what: str) -> None:
     wanted = [(n, n * n) for n in sorted(numbers)]
     if got != wanted:
         if sorted(got) == wanted:
-            raise CheckFailed(f"{what}: the results are right but not sorted by n: return sorted(results)")
+            raise CheckFailed(
+                f"{what}: the results are right but not sorted by n: return sorted(results)", cause="not-sorted"
+            )
         missing = len(set(wanted) - set(got))
         raise CheckFailed(
             f"{what} should return {len(wanted)} (n, n*n, pid) tuples sorted by n; got {len(got)} "
-            f"tuples, {missing} expected ones missing"
+            f"tuples, {missing} expected ones missing",
+            cause="missing-results",
         )
 
 
@@ -82,7 +87,7 @@ def test_empty_list(submission: Submission) -> None:
         "put one None per worker so every worker stops",
     )
     if value != []:
-        raise CheckFailed(f"process_all([]) should return []; it returned {value!r}")
+        raise CheckFailed(f"process_all([]) should return []; it returned {value!r}", cause="wrong-empty-result")
 
 
 @pytest.mark.check("square-worker", "correctness", 1)
@@ -95,7 +100,9 @@ def test_square_worker(submission: Submission) -> None:
     got = sorted((t[0], t[1]) for t in _triples(value, "square_worker"))
     if got != sorted((n, n * n) for n in numbers) or any(t[2] != result.main_own_pid for t in value):
         raise CheckFailed(
-            f"square_worker given tasks {numbers} then None should put (n, n*n, os.getpid()) for each; it put {value!r}"
+            f"square_worker given tasks {numbers} then None should put (n, n*n, os.getpid()) for each; "
+            f"it put {value!r}",
+            cause="worker-protocol",
         )
 
 

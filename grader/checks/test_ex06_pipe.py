@@ -26,13 +26,16 @@ def _judge(value: Any, messages: list[str], what: str) -> None:
     wanted = [m.upper() for m in messages]
     if value != wanted:
         if not isinstance(value, list):
-            raise CheckFailed(f"{what} should return a list of replies; got {type(value).__name__}")
+            raise CheckFailed(
+                f"{what} should return a list of replies; got {type(value).__name__}", cause="wrong-result-shape"
+            )
         wrong = next(
             (i for i, (a, b) in enumerate(zip(value, wanted, strict=False)) if a != b), min(len(value), len(wanted))
         )
         raise CheckFailed(
             f"{what} should return the {len(wanted)} replies message.upper() in order; got "
-            f"{len(value)} replies, first difference at index {wrong}"
+            f"{len(value)} replies, first difference at index {wrong}",
+            cause="wrong-replies",
         )
 
 
@@ -70,7 +73,7 @@ def test_empty_list(submission: Submission) -> None:
         "send None even when there are no messages, so the worker stops",
     )
     if value != []:
-        raise CheckFailed(f"echo_all([]) should return []; it returned {value!r}")
+        raise CheckFailed(f"echo_all([]) should return []; it returned {value!r}", cause="wrong-empty-result")
 
 
 @pytest.mark.check("echo-worker", "correctness", 1)
@@ -82,7 +85,10 @@ def test_echo_worker(submission: Submission) -> None:
         "answer each message with conn.send(message.upper()) and stop at None",
     )
     if value != {"replies": ["AB", "CD"], "exitcode": 0}:
-        raise CheckFailed(f"echo_worker should answer 'ab' and 'Cd' with 'AB' and 'CD' and stop at None; got {value!r}")
+        raise CheckFailed(
+            f"echo_worker should answer 'ab' and 'Cd' with 'AB' and 'CD' and stop at None; got {value!r}",
+            cause="worker-protocol",
+        )
 
 
 @pytest.mark.check("megabyte-messages", "safety", 2)
@@ -122,15 +128,19 @@ def test_child_process(submission: Submission, evidence: dict[str, Any]) -> None
             "no child process answered the messages: start a multiprocessing.Process running "
             "echo_worker on one end of the Pipe",
             children=seen,
+            cause="no-child-answered",
         )
     ran_in = {c.pid for c in result.calls if c.fn == "echo_worker"}
     evidence.update(echo_worker_ran_in=sorted(ran_in), evidence="outside: CPU per process; inside: echo_worker's calls")
     if result.main_own_pid in ran_in:
-        raise CheckFailed(f"echo_worker ran in the calling process (pid {result.main_own_pid}), not in a child")
+        raise CheckFailed(
+            f"echo_worker ran in the calling process (pid {result.main_own_pid}), not in a child", cause="ran-in-caller"
+        )
     if not ran_in & {p.own_pid for p in busy}:
         raise CheckFailed(
             f"a child process answered the {len(MANY)} messages, but not by running echo_worker: start the "
-            "Process with target=echo_worker, so that the worker does the answering"
+            "Process with target=echo_worker, so that the worker does the answering",
+            cause="child-not-worker-function",
         )
 
 

@@ -70,6 +70,7 @@ def test_no_lost_updates(submission: Submission, evidence: dict[str, Any]) -> No
                 expected=n_procs * times,
                 got=got,
                 stressed=amplify is not None,
+                cause="lost-updates",
             )
 
 
@@ -80,7 +81,9 @@ def test_increment_exact(submission: Submission, evidence: dict[str, Any]) -> No
     got = value_of(result, "increment(counter, times) in two processes", submission.exercise)
     evidence["got"] = got
     if got != n_procs * times:
-        raise CheckFailed(lost_message("increment", n_procs, times, got), expected=n_procs * times, got=got)
+        raise CheckFailed(
+            lost_message("increment", n_procs, times, got), expected=n_procs * times, got=got, cause="lost-updates"
+        )
 
 
 @pytest.mark.check("side-by-side", "concurrency", 1)
@@ -92,14 +95,16 @@ def test_side_by_side(submission: Submission, evidence: dict[str, Any]) -> None:
     if result.main_own_pid in ran_in or (ran_in and len(set(ran_in) & result.worker_own_pids()) < 3):
         raise CheckFailed(
             f"increment should run once in each of the 3 processes; it ran {ran_in.count(result.main_own_pid)} "
-            f"time(s) in the calling process and in {len(set(ran_in) - {result.main_own_pid})} child process(es)"
+            f"time(s) in the calling process and in {len(set(ran_in) - {result.main_own_pid})} child process(es)",
+            cause="not-in-own-process",
         )
     overlap = overlap_samples([(p.first_seen, p.last_seen) for p in result.workers()])
     evidence["overlap_s"] = round(overlap, 3)
     if overlap < 0.4 * LIFETIME["child_pause"]:
         raise CheckFailed(
             "the counting processes never ran at the same time: start all of them first, then join "
-            "them all (starting and joining one at a time is not a fix for the race)"
+            "them all (starting and joining one at a time is not a fix for the race)",
+            cause="not-concurrent",
         )
 
 
@@ -117,16 +122,20 @@ def test_uses_get_lock(submission: Submission, evidence: dict[str, Any]) -> None
     result = locked_run(submission)
     seen = value_of(result, f"increment(counter, {times})", submission.exercise)
     if not isinstance(seen, dict):
-        raise SubmissionError("the grader's record of increment's writes did not come back")
+        raise SubmissionError("the grader's record of increment's writes did not come back", cause="record-missing")
     evidence.update(seen, evidence="inside: the sandbox counted the writes and whether the lock was held")
     touched = seen.get("writes", 0) + seen.get("raw_access", 0)
     unguarded = seen.get("unguarded_writes", 0) + seen.get("unguarded_raw_access", 0)
     if touched == 0:
-        raise CheckFailed(f"increment(counter, {times}) never wrote counter.value (nor counter.get_obj()): {FIX}")
+        raise CheckFailed(
+            f"increment(counter, {times}) never wrote counter.value (nor counter.get_obj()): {FIX}",
+            cause="counter-never-written",
+        )
     if unguarded:
         raise CheckFailed(
             f"increment(counter, {times}) changed the counter {unguarded} time(s) without holding its lock "
-            f"(of {touched} accesses): {FIX}"
+            f"(of {touched} accesses): {FIX}",
+            cause="unlocked-writes",
         )
 
 

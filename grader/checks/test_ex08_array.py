@@ -25,7 +25,8 @@ def _judge(value: Any, size: int, n_procs: int) -> None:
     if value != wanted:
         shown = str(value)[:120]
         raise CheckFailed(
-            f"parallel_squares({size}, {n_procs}) should return [i*i for i in range({size})]; got {shown}"
+            f"parallel_squares({size}, {n_procs}) should return [i*i for i in range({size})]; got {shown}",
+            cause="wrong-result",
         )
 
 
@@ -69,7 +70,9 @@ def test_fill_range_only(submission: Submission) -> None:
     value = value_of(fill_run(submission), "fill_squares(arr, 3, 7)", submission.exercise)
     wanted = [-1, -1, -1, 9, 16, 25, 36, -1, -1, -1]
     if value != wanted:
-        raise CheckFailed(f"fill_squares(arr, 3, 7) on an array of -1s should give {wanted}; got {value}")
+        raise CheckFailed(
+            f"fill_squares(arr, 3, 7) on an array of -1s should give {wanted}; got {value}", cause="wrong-result"
+        )
 
 
 def _chunks(result: RunResult, size: int, n_procs: int) -> dict[str, Any]:
@@ -79,11 +82,14 @@ def _chunks(result: RunResult, size: int, n_procs: int) -> dict[str, Any]:
     if not recorded:
         raise CheckFailed(
             f"parallel_squares({size}, {n_procs}) never ran fill_squares (the grader records each of its calls): "
-            "start one Process per chunk with target=fill_squares"
+            "start one Process per chunk with target=fill_squares",
+            cause="worker-never-ran",
         )
     calls = [c for c in recorded if c.args[1] > c.args[0]]
     if not calls:
-        raise CheckFailed(f"parallel_squares({size}, {n_procs}) ran fill_squares over empty ranges only")
+        raise CheckFailed(
+            f"parallel_squares({size}, {n_procs}) ran fill_squares over empty ranges only", cause="empty-chunks"
+        )
     ranges = sorted(c.args for c in calls)
     shown = [f"{a}..{b - 1}" for a, b in ranges[:8]]
     caller = [c.args for c in calls if c.pid == result.main_own_pid]
@@ -93,6 +99,7 @@ def _chunks(result: RunResult, size: int, n_procs: int) -> dict[str, Any]:
             f"the calling process (pid {result.main_own_pid}) ran fill_squares over {a}..{b - 1} itself: "
             "give every chunk to a process of its own",
             chunks=shown,
+            cause="ran-in-caller",
         )
     lengths = [b - a for a, b in ranges]
     contiguous = (
@@ -107,6 +114,7 @@ def _chunks(result: RunResult, size: int, n_procs: int) -> dict[str, Any]:
             f"fill_squares was recorded in pid(s) {', '.join(map(str, unseen))}, which the grader never saw as "
             "child processes of this run",
             chunks=shown,
+            cause="forged-pids",
         )
     if (
         not contiguous
@@ -119,6 +127,7 @@ def _chunks(result: RunResult, size: int, n_procs: int) -> dict[str, Any]:
             f"expected {min(n_procs, size)} contiguous chunks covering 0..{size - 1} whose lengths differ by at most "
             "one, each in a process of its own (e.g. chunk k = range(k * size // n_procs, (k + 1) * size // n_procs))",
             chunks=shown,
+            cause="uneven-chunks",
         )
     return {
         "chunks": shown,
@@ -136,7 +145,8 @@ def test_one_process_per_chunk(submission: Submission, evidence: dict[str, Any])
         if seen != chunks:
             raise CheckFailed(
                 f"parallel_squares({size}, {n_procs}) has {chunks} non-empty chunks and should start "
-                f"one process for each; the grader saw {seen} child process(es)"
+                f"one process for each; the grader saw {seen} child process(es)",
+                cause="too-few-processes",
             )
         evidence[f"chunks({size},{n_procs})"] = _chunks(result, size, n_procs)["chunks"]
 

@@ -55,7 +55,10 @@ def empty_inputs_run(submission: Submission) -> Any:
 
 def _plain(value: Any, kind: type, what: str) -> Any:
     if not isinstance(value, kind):
-        raise CheckFailed(f"{what} should return a plain {kind.__name__}; it returned {type(value).__name__}")
+        raise CheckFailed(
+            f"{what} should return a plain {kind.__name__}; it returned {type(value).__name__}",
+            cause="unsendable-return",
+        )
     return value
 
 
@@ -66,7 +69,8 @@ def test_gather_squares(submission: Submission) -> None:
     if value != wanted:
         raise CheckFailed(
             f"gather_squares of {len(NUMBERS)} numbers should return their squares sorted; got "
-            f"{len(value)} values{' (not sorted)' if sorted(value) == wanted else ''}"
+            f"{len(value)} values{' (not sorted)' if sorted(value) == wanted else ''}",
+            cause="wrong-result",
         )
 
 
@@ -74,7 +78,7 @@ def test_gather_squares(submission: Submission) -> None:
 def test_count_words(submission: Submission) -> None:
     value = _plain(value_of(words_run(submission), "count_words(...)", submission.exercise), dict, "count_words")
     if value != dict(Counter(WORDS)):
-        raise CheckFailed(f"count_words should return {dict(Counter(WORDS))}; got {value}")
+        raise CheckFailed(f"count_words should return {dict(Counter(WORDS))}; got {value}", cause="wrong-result")
 
 
 @pytest.mark.check("empty-inputs", "correctness", 1)
@@ -96,6 +100,7 @@ def test_count_words_exact(submission: Submission, evidence: dict[str, Any]) -> 
             "Count each share locally (collections.Counter) and merge it under a manager.Lock(), or hold such a lock "
             "around each read-modify-write",
             lost=lost,
+            cause="lost-updates",
         )
 
 
@@ -108,7 +113,8 @@ def test_processes_did_it(submission: Submission, evidence: dict[str, Any]) -> N
     if seen < PROCS + 1:
         raise CheckFailed(
             f"gather_squares(..., n_procs={PROCS}) should start {PROCS} processes besides the "
-            f"manager's server; the grader saw {seen} child process(es) in all"
+            f"manager's server; the grader saw {seen} child process(es) in all",
+            cause="too-few-processes",
         )
     calls = [c for c in result.calls if c.fn == "add_square"]
     if not calls:
@@ -120,12 +126,14 @@ def test_processes_did_it(submission: Submission, evidence: dict[str, Any]) -> N
     if by_caller:
         raise CheckFailed(
             f"the workers made {len(calls) - by_caller} of the {len(calls)} calls of add_square; the calling process "
-            f"(pid {result.main_own_pid}) made {by_caller}: let each process call add_square for its share"
+            f"(pid {result.main_own_pid}) made {by_caller}: let each process call add_square for its share",
+            cause="caller-did-work",
         )
     if len(workers) < PROCS:
         raise CheckFailed(
             f"add_square ran in {len(workers)} child process(es); split the {len(NUMBERS)} numbers among "
-            f"{PROCS} processes"
+            f"{PROCS} processes",
+            cause="too-few-workers",
         )
 
 
