@@ -16,6 +16,7 @@ from grader.environment import START_METHODS, available_start_methods, default_s
 from grader.errors import GraderError, UsageError
 from grader.grade import grade
 from grader.model import GradeReport
+from grader.report import command as report_command
 from grader.reporters import github, gradescope, json_report, junit, terminal
 from grader.reporters.files import write_atomically
 from grader.sandbox.isolation import Isolation, probe
@@ -31,6 +32,12 @@ def _add_grade_options(grade_cmd: argparse.ArgumentParser) -> None:
     grade_cmd.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report to FILE")
     grade_cmd.add_argument("--gradescope", type=Path, metavar="FILE", help="write Gradescope's results.json to FILE")
     grade_cmd.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report to FILE")
+    grade_cmd.add_argument(
+        "--html",
+        type=Path,
+        metavar="DIR",
+        help="write your results page (every check, with the timelines of your processes) to DIR/index.html",
+    )
     grade_cmd.add_argument(
         "--github",
         action="store_true",
@@ -194,6 +201,9 @@ def _grade(args: argparse.Namespace, console: Console) -> int:
         write_atomically(args.gradescope, gradescope.render(gradescope.to_dict(report)))
     if args.junit:
         write_atomically(args.junit, junit.render(report))
+    if args.html:
+        page = report_command.student_page(report, args.html)
+        console.print(f"wrote {args.html / 'index.html'} ({page.class_page_bytes / 1e6:.1f} MB with its assets)")
     terminal.render(report, console, verbose=args.verbose, quiet=args.quiet)
     if args.github or os.environ.get("GITHUB_ACTIONS") == "true":
         _github(report)

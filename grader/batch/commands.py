@@ -20,6 +20,7 @@ from grader.batch.run import Options, Summary, Work, run_batch
 from grader.batch.run import Progress as Progress_
 from grader.config import Settings
 from grader.errors import UsageError
+from grader.report import command as report_command
 from grader.reporters.files import write_atomically
 
 
@@ -57,7 +58,7 @@ def add_parsers(
     settings_options(batch)
     book = commands.add_parser(
         "gradebook",
-        help="read a gradebook: summary, exports",
+        help="read a gradebook: summary, exports, the class report",
         description="Read a gradebook made by `mpgrade batch`. Exit status: 0 success, 2 usage error or an "
         "unusable gradebook.",
     )
@@ -74,6 +75,7 @@ def add_parsers(
     export.add_argument("--assignment", default="mpgrade", help="the assignment's column name (canvas format)")
     export.add_argument("--json", type=Path, metavar="OUT.json", help="write one student's JSON report")
     export.add_argument("--student", help="the student of --json")
+    report_command.add_parser(actions)
 
 
 def batch(args: argparse.Namespace, settings: Settings, console: Console) -> int:
@@ -179,6 +181,8 @@ def gradebook(args: argparse.Namespace, console: Console) -> int:
     try:
         if args.action == "show":
             return _show(book, args.student, console)
+        if args.action == "report":
+            return report_command.report(book, args, console)
         return _export(book, args, console)
     finally:
         book.close()

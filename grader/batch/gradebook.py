@@ -24,7 +24,7 @@ from typing import Any
 from grader.batch.intake import Found
 from grader.errors import UsageError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x6D706772  # "mpgr": marks a file as an mpgrade gradebook
 
 SCHEMA_V1 = """
@@ -99,7 +99,15 @@ CREATE TABLE check_results (
 CREATE INDEX gradings_by_submission ON gradings (submission, id);
 """
 
-MIGRATIONS: dict[int, str] = {1: SCHEMA_V1}  # version -> what takes the one before it there
+SCHEMA_V2 = """
+CREATE TABLE settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT INTO settings (name, value) VALUES ('pseudonym_key', lower(hex(randomblob(32))));
+"""
+
+MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: SCHEMA_V2}  # version -> what takes the one before it there
 
 
 class GradebookError(UsageError):
@@ -321,6 +329,11 @@ class Gradebook:
 
     def gradings(self, submission: int) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM gradings WHERE submission = ? ORDER BY id", (submission,)).fetchall()
+
+    def pseudonym_key(self) -> bytes:
+        """This gradebook's secret for stable pseudonyms (made with the gradebook)."""
+        row = self.db.execute("SELECT value FROM settings WHERE name = 'pseudonym_key'").fetchone()
+        return bytes.fromhex(row["value"])
 
     def students(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM students ORDER BY id").fetchall()

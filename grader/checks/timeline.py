@@ -34,7 +34,7 @@ def of(result: RunResult) -> dict[str, Any] | None:
     span = max(t1 - t0, 1e-3)
     bins = max(1, min(MAX_BINS, MAX_SAMPLES // len(shown), int(span / MIN_BIN_S)))
     width = span / bins
-    own = {p.pid: p.own_pid for p in result.processes}
+    own = {p.pid: p.own_pid for p in result.processes if p.role != "jail"}  # the jail's pid is the grader's
     return {
         "span_s": round(span, 3),
         "bin_s": round(width, 4),
@@ -42,7 +42,7 @@ def of(result: RunResult) -> dict[str, Any] | None:
         "processes": [
             {
                 "pid": p.own_pid,
-                "parent": own.get(p.ppid, 0),
+                "parent": own.get(p.ppid, 0),  # 0: started by the grader
                 "role": p.role,
                 "start": round(p.first_seen - t0, 3),
                 "end": round(p.last_seen - t0, 3),
