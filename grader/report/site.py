@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ class Written:
     pages: int
     seconds: float
     class_page_bytes: int  # index.html and the assets it loads
+    phases: dict[str, float] = field(default_factory=dict)  # seconds of each step
 
 
 def _environment() -> Any:
@@ -127,7 +128,9 @@ def write_class_site(data: ClassData, out: Path, pseudonymised: bool = False) ->
     env = _environment()
     prepare(out)
     write_assets(out)
+    phases = {"assets": time.monotonic() - began}
     stats = analyse(data)
+    phases["analysis"] = time.monotonic() - began - sum(phases.values())
     names = slugs(data.students)
     common = {"root": "", "source": data.source, "made": _when(data.made_at), "pseudonymised": pseudonymised}
     ranked = sorted(data.students, key=lambda s: (s.total is None, -(s.total or 0.0), s.key))
@@ -141,14 +144,17 @@ def write_class_site(data: ClassData, out: Path, pseudonymised: bool = False) ->
         slugs=names,
     )
     _write(out / "index.html", page)
+    phases["class page"] = time.monotonic() - began - sum(phases.values())
     _write(out / "heatmap.html", _heat_map(env, common, stats, ranked))
+    phases["heat map"] = time.monotonic() - began - sum(phases.values())
     (out / "students").mkdir(exist_ok=True)
     template = env.get_template("student.html")
     for student in data.students:
         html = template.render(**{**common, "root": "../"}, student=student, exercises=_exercises_of(data, student))
         _write(out / "students" / f"{names[student.key]}.html", html)
+    phases["student pages"] = time.monotonic() - began - sum(phases.values())
     size = sum(p.stat().st_size for p in (out / "index.html", *(out / "assets").iterdir()))
-    return Written(2 + len(data.students), time.monotonic() - began, size)
+    return Written(2 + len(data.students), time.monotonic() - began, size, phases)
 
 
 def write_student_page(data: ClassData, out: Path) -> Written:
