@@ -143,7 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
         "summary, upload the JSON report, fail below a score.",
     )
     flow.add_argument("dir", type=Path, metavar="DIR")
-    flow.add_argument("--install", default="mpgrade", help="what pip installs (default: mpgrade)")
+    flow.add_argument(
+        "--install",
+        default="mpgrade[report]",
+        help="what pip installs (default: mpgrade[report]; the report extra draws the results page)",
+    )
     flow.add_argument("--path", default="exercises", help="the folder to grade (default: exercises)")
     flow.add_argument("--min-score", type=float, default=0.0, help="fail the job below this score (default 0)")
     return parser
@@ -201,10 +205,10 @@ def _grade(args: argparse.Namespace, console: Console) -> int:
         write_atomically(args.gradescope, gradescope.render(gradescope.to_dict(report)))
     if args.junit:
         write_atomically(args.junit, junit.render(report))
+    terminal.render(report, console, verbose=args.verbose, quiet=args.quiet)
     if args.html:
         page = report_command.student_page(report, args.html)
         console.print(f"wrote {args.html / 'index.html'} ({page.class_page_bytes / 1e6:.1f} MB with its assets)")
-    terminal.render(report, console, verbose=args.verbose, quiet=args.quiet)
     if args.github or os.environ.get("GITHUB_ACTIONS") == "true":
         _github(report)
     faults = [row for row in rows if row.grader_fault]

@@ -20,7 +20,9 @@ if ! command -v python3 >/dev/null || ! python3 -c 'import venv' 2>/dev/null; th
     apt-get update -q && apt-get install -y -q python3 python3-venv python3-pip
 fi
 python3 -m venv /autograder/mpgrade-venv
-/autograder/mpgrade-venv/bin/pip install --quiet /autograder/source/mpgrade
+# the report extra draws the process timelines in the results; grading works without it
+/autograder/mpgrade-venv/bin/pip install --quiet "/autograder/source/mpgrade[report]" \
+    || /autograder/mpgrade-venv/bin/pip install --quiet /autograder/source/mpgrade
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -59,15 +61,17 @@ jobs:
         with:
           python-version: "3.11"
       - name: Install mpgrade
-        run: python -m pip install {install}
+        run: python -m pip install "{install}"
       - name: Grade
-        run: mpgrade grade {path} --json mpgrade-report.json --github || true
-      - name: Keep the report
+        run: mpgrade grade {path} --json mpgrade-report.json --html mpgrade-page --github || true
+      - name: Keep the report and your results page (open mpgrade-page/index.html)
         if: always()
         uses: actions/upload-artifact@v4
         with:
           name: mpgrade-report
-          path: mpgrade-report.json
+          path: |
+            mpgrade-report.json
+            mpgrade-page/
       - name: Require at least {min_score:g} points
         run: |
           python - <<'PY'
@@ -83,12 +87,16 @@ def _pyproject() -> str:
     requirements = importlib.metadata.requires("mpgrade") or []
     runtime = [r for r in requirements if "extra ==" not in r]
     listed = "".join(f'    "{r}",\n' for r in runtime)
+    report = [r.split(";")[0].strip() for r in requirements if 'extra == "report"' in r]
+    extra = "".join(f'    "{r}",\n' for r in report)
     return (
         '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
         f'[project]\nname = "mpgrade"\nversion = "{__version__}"\nrequires-python = ">=3.10"\n'
-        f'dependencies = [\n{listed}]\n\n[project.scripts]\nmpgrade = "grader.cli:main"\n\n'
+        f"dependencies = [\n{listed}]\n\n[project.optional-dependencies]\nreport = [\n{extra}]\n\n"
+        '[project.scripts]\nmpgrade = "grader.cli:main"\n\n'
         '[tool.setuptools.packages.find]\ninclude = ["grader*"]\n\n'
         '[tool.setuptools.package-data]\n"grader.checks" = ["pytest.ini"]\n'
+        '"grader.report" = ["templates/*.html", "static/*"]\n'
     )
 
 

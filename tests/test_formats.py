@@ -124,6 +124,12 @@ def test_gradescope_autograder_zip_end_to_end(tmp_path: Path) -> None:
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == 12.0 and len(results["tests"]) == 5
     assert {"name", "number", "score", "max_score", "status", "output", "tags"} <= set(results["tests"][0])
+    drawn = [t for t in results["tests"] if t["output_format"] == "html"]
+    assert [t["tags"][1] for t in drawn] == ["concurrency"]  # side-by-side: the check with a timeline
+    assert "<svg" in drawn[0]["output"] and "<table>" in drawn[0]["output"]
+    installed = (root / "source" / "mpgrade" / "pyproject.toml").read_text()
+    assert '"grader.report" = ["templates/*.html", "static/*"]' in installed and "vl-convert-python" in installed
+    assert (root / "source" / "mpgrade" / "grader" / "report" / "templates" / "student.html").exists()
 
 
 def test_run_autograder_writes_results_even_when_mpgrade_is_missing(tmp_path: Path) -> None:
@@ -144,5 +150,6 @@ def test_github_workflow_export(tmp_path: Path) -> None:
     target = export.github_workflow(tmp_path, "mpgrade==0.1.0", "exercises", 60)
     text = target.read_text()
     assert target == tmp_path / ".github" / "workflows" / "grade.yml"
-    assert "pip install mpgrade==0.1.0" in text and "--github" in text
+    assert 'pip install "mpgrade==0.1.0"' in text and "--github" in text
+    assert "--html mpgrade-page" in text and "mpgrade-page/" in text  # the student's page, kept as an artifact
     assert "actions/upload-artifact@v4" in text and 'report["score"] >= 60' in text

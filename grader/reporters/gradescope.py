@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
-from grader.model import GradeReport, Status
+from grader.model import CheckOutcome, GradeReport, Status
 from grader.reporters.names import check_title, load_title
 from grader.reporters.terminal import first_problem
 
@@ -32,6 +33,7 @@ def _tests(report: GradeReport) -> list[dict[str, Any]]:
             output = check.message
             if check.status is Status.SKIPPED:
                 output = f"Not judged on this machine (no points either way): {check.message}"
+            drawn = timeline_html(check, output) if "timeline" in check.data else None
             tests.append(
                 {
                     "name": check_title(exercise, check),
@@ -39,14 +41,39 @@ def _tests(report: GradeReport) -> list[dict[str, Any]]:
                     "score": check.score,
                     "max_score": check.max_score,
                     "status": "passed" if check.status in (Status.PASSED, Status.SKIPPED) else "failed",
-                    "output": output,
-                    "output_format": "text",
+                    "output": drawn or output,
+                    "output_format": "html" if drawn else "text",
                     "tags": [exercise.id, check.kind.value],
                     "visibility": "visible",
                     "extra_data": {"status": check.status.value, "data": check.data},
                 }
             )
     return tests
+
+
+MAX_SVG_BYTES = 80_000  # a larger drawing is left out; the table stays
+
+
+def timeline_html(check: CheckOutcome, message: str) -> str:
+    """The message, the run's timeline drawn by Vega (SVG, when the report extra is there and
+    the drawing is small) and the table of its processes, as Gradescope's HTML output."""
+    from grader.report import charts  # here: only a check with a timeline needs it
+
+    drawn = check.data["timeline"]
+    parts = [f"<p>{html.escape(message)}</p>"]
+    svg = charts.svg(charts.timeline(drawn, f"{check.id}: the run behind the check"))
+    if svg is not None and len(svg) <= MAX_SVG_BYTES:
+        parts.append(svg)
+    rows = "".join(
+        f"<tr><td>{html.escape(str(p['role']))} {p['pid']}</td><td>{p['parent']}</td><td>{p['start']}</td>"
+        f"<td>{p['end']}</td><td>{p['cpu_s']}</td></tr>"
+        for p in drawn.get("processes", [])
+    )
+    parts.append(
+        "<table><thead><tr><th>process</th><th>parent</th><th>start (s)</th><th>end (s)</th><th>CPU (s)</th></tr>"
+        f"</thead><tbody>{rows}</tbody></table>"
+    )
+    return "".join(parts)
 
 
 def to_dict(report: GradeReport) -> dict[str, Any]:
