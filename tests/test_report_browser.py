@@ -194,6 +194,8 @@ def test_class_page(site: dict[str, Path], browser: Any) -> None:
     assert totals == sorted(totals)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     visit.page.screenshot(path=str(ARTIFACTS / "class-page.png"), full_page=True)
+    printed = visit.page.pdf(path=str(ARTIFACTS / "class-page.pdf"))  # printing keeps the charts and tables
+    assert printed.startswith(b"%PDF") and printed.count(b"/Type /Page") >= 3
     visit.page.close()
 
 
