@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from rich.console import Console
 
-from grader import __version__, catalogue, export
+from grader import __version__, catalogue, export, nbgrader_course, notebooks, tempdirs
 from grader.batch import commands as batch_commands
 from grader.config import POSITIVE_INT, Settings, default_jobs, limits_from, read_pyproject
 from grader.environment import START_METHODS, available_start_methods, default_start_method
@@ -27,7 +30,11 @@ DEFAULT_TIMEOUT_S = 60.0
 
 def _add_grade_options(grade_cmd: argparse.ArgumentParser) -> None:
     grade_cmd.add_argument(
-        "path", nargs="?", default="exercises", help="directory holding exNN_topic.py files (default: exercises)"
+        "path",
+        nargs="?",
+        default="exercises",
+        help="folder holding exNN_topic.py files or notebooks with %%%%writefile cells, or one .ipynb "
+        "(default: exercises)",
     )
     grade_cmd.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report to FILE")
     grade_cmd.add_argument("--gradescope", type=Path, metavar="FILE", help="write Gradescope's results.json to FILE")
@@ -140,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         "github-workflow",
         help="a GitHub Actions workflow for a course repository",
         description="Write DIR/.github/workflows/grade.yml: install mpgrade, grade, publish the "
-        "summary, upload the JSON report, fail below a score.",
+        "summary, upload the JSON report and the student's results page, fail below a score.",
     )
     flow.add_argument("dir", type=Path, metavar="DIR")
     flow.add_argument(
@@ -150,6 +157,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     flow.add_argument("--path", default="exercises", help="the folder to grade (default: exercises)")
     flow.add_argument("--min-score", type=float, default=0.0, help="fail the job below this score (default 0)")
+    course = export.add_parser(
+        "nbgrader",
+        help="the exercises as an nbgrader course",
+        description="Write an nbgrader course into COURSE_DIR: nbgrader_config.py (unless there is one) and "
+        "source/ASSIGNMENT/, one notebook per exercise: the lesson, the code in a %%%%writefile cell with the "
+        "reference solution in nbgrader's solution regions, a demo, and locked test cells (one per check kind, "
+        "with mpgrade's points) that grade the notebook with mpgrade in its sandbox. Then run "
+        "`nbgrader generate_assignment ASSIGNMENT` in COURSE_DIR. Needs no nbgrader installed.",
+    )
+    course.add_argument("course", type=Path, metavar="COURSE_DIR")
+    course.add_argument(
+        "-e", "--exercise", action="append", default=[], metavar="ID", help="only these exercises (default: all)"
+    )
+    course.add_argument("--assignment", default="mpgrade", help="the assignment's name (default: mpgrade)")
+    course.add_argument(
+        "--kit", type=Path, default=None, metavar="DIR", help="the kit (exercises/, solutions/) to export from"
+    )
     return parser
 
 
@@ -188,10 +212,33 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(_start_methods(method), float(timeout), isolation, jobs)
 
 
+@contextlib.contextmanager
+def _submission_folder(path: Path, console: Console) -> Iterator[Path]:
+    """The folder to grade: ``path`` itself, or the files its notebooks write."""
+    if not path.is_dir() and not (path.is_file() and path.suffix == ".ipynb"):
+        raise UsageError(
+            f"{path} is neither a folder nor a notebook: give the folder that holds your exNN_*.py files "
+            "(or .ipynb notebooks), or one .ipynb file"
+        )
+    if not notebooks.wanted(path):
+        yield path
+        return
+    folder = tempdirs.make("notebook")
+    try:
+        extracted = notebooks.materialise(path, folder)
+        for note in extracted.notes:
+            console.print(f"note: {note}", markup=False)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _grade(args: argparse.Namespace, console: Console) -> int:
-    directory = Path(args.path)
-    if not directory.is_dir():
-        raise UsageError(f"{args.path} is not a directory: give the folder that holds your exNN_*.py files")
+    with _submission_folder(Path(args.path), console) as directory:
+        return _grade_folder(directory, args, console)
+
+
+def _grade_folder(directory: Path, args: argparse.Namespace, console: Console) -> int:
     exercises = catalogue.resolve(args.exercise)
     try:
         report, rows = grade(directory, exercises, _settings(args), args.path)
@@ -231,6 +278,16 @@ def _github(report: GradeReport) -> None:
 
 
 def _export(args: argparse.Namespace, console: Console) -> int:
+    if args.target == "nbgrader":
+        written = nbgrader_course.export_course(
+            args.course, catalogue.resolve(args.exercise), args.assignment, args.kit or nbgrader_course.KIT
+        )
+        console.print(
+            f"wrote {len(written.notebooks)} notebook(s) into {args.course / 'source' / args.assignment}"
+            + ("" if written.config_written else " (kept the existing nbgrader_config.py)")
+            + f"; next, in {args.course}: nbgrader generate_assignment {args.assignment}"
+        )
+        return EXIT_PASSED
     if args.target == "gradescope":
         ids = [e.id for e in catalogue.resolve(args.exercise)] if args.exercise else []
         names = export.gradescope_zip(args.out, ids)

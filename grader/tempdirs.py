@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-PATTERN = re.compile(r"^mpgrade-(run|suite|boot|batch|intake)-(\d+)-")
+PATTERN = re.compile(r"^mpgrade-(run|suite|boot|batch|intake|notebook)-(\d+)-")
 
 
 def make(kind: str) -> Path:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from grader import tempdirs
+from grader import notebooks, tempdirs
 from grader.catalogue import EXERCISES
 
 EXERCISE_FILES = {exercise.filename: exercise.id for exercise in EXERCISES}
@@ -67,6 +67,7 @@ class Found:
     late: bool | None = None
     files: dict[str, bytes] = field(default_factory=dict)  # file name -> content, graded together
     problem: str | None = None
+    notes: list[str] = field(default_factory=list)  # what the intake noticed (a .py a notebook replaced)
 
     @property
     def exercises(self) -> tuple[str, ...]:
@@ -118,16 +119,23 @@ def collect(root: Path, found: Found) -> Found:
         return found
     places: dict[Path, list[str]] = {}
     for path in _walk(root):
-        if path.name in EXERCISE_FILES:
+        if path.name in EXERCISE_FILES or (path.suffix == ".ipynb" and path.stat().st_size <= MAX_FILE):
             places.setdefault(path.parent, []).append(path.name)
     if not places:
         found.problem = "no exercise files (exNN_topic.py) in this submission"
         return found
     if len(places) > 1:
+        places = {p: names for p, names in places.items() if _has_exercises(p)}
+    if len(places) > 1:
         where = ", ".join(f"{(p.relative_to(root).as_posix() or '.')}/" for p in sorted(places))
         found.problem = f"two sets of exercise files ({where}): hand in one folder of exNN_topic.py files"
         return found
+    if not places:
+        found.problem = "no exercise files (exNN_topic.py), and no notebook writes one, in this submission"
+        return found
     folder = next(iter(places))
+    if notebooks.wanted(folder):
+        return _from_notebooks(folder, found)
     for path in sorted(folder.glob("*.py")):
         if not stat.S_ISREG(path.lstat().st_mode):
             continue
@@ -137,6 +145,34 @@ def collect(root: Path, found: Found) -> Found:
         found.files[path.name] = path.read_bytes()
     if not found.collected_at:
         found.collected_at = max(path.stat().st_mtime for path in folder.glob("*.py"))
+    return found
+
+
+def _has_exercises(folder: Path) -> bool:
+    """Exercise files in ``folder`` itself, or notebooks there that write some."""
+    if any((folder / name).is_file() for name in EXERCISE_FILES):
+        return True
+    try:
+        return bool(notebooks.extract(sorted(folder.glob("*.ipynb"))).files)
+    except notebooks.NotebookError:
+        return False
+
+
+def _from_notebooks(folder: Path, found: Found) -> Found:
+    """The files a folder's notebooks write (a .py beside them loses to its notebook)."""
+    staging = tempdirs.make("intake")
+    try:
+        extracted = notebooks.materialise(folder, staging)
+        for path in sorted(staging.glob("*.py")):
+            found.files[path.name] = path.read_bytes()
+    except notebooks.NotebookError as error:
+        found.problem = str(error)
+        return found
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    found.notes = extracted.notes
+    if not found.collected_at:
+        found.collected_at = max(p.stat().st_mtime for p in folder.glob("*.ipynb"))
     return found
 
 
@@ -323,6 +359,18 @@ def _zips(root: Path, archives: list[Path], staging: Path) -> list[Found]:
 def read(submissions: Path, staging: Path) -> Intake:
     """Every submission in ``submissions`` (a folder or a .zip); ``staging`` receives what
     must be unpacked. Raises IntakeError only when ``submissions`` cannot be read at all."""
+    if (submissions / "nbgrader_config.py").is_file() and (submissions / "submitted").is_dir():
+        submissions = submissions / "submitted"  # an nbgrader course: submitted/<student>/<assignment>/
+    intake = _read(submissions, staging)
+    if submissions.name == "submitted" and intake.shape == "folders":
+        intake.shape = "nbgrader"
+        for item in intake.submissions:
+            item.shape = "nbgrader"
+    intake.notes.extend(f"{item.key}: {note}" for item in intake.submissions for note in item.notes)
+    return intake
+
+
+def _read(submissions: Path, staging: Path) -> Intake:
     root = submissions
     if submissions.is_file():
         if submissions.suffix.lower() != ".zip":
@@ -335,7 +383,7 @@ def read(submissions: Path, staging: Path) -> Intake:
     if root != submissions and len(entries) == 1 and entries[0].is_dir():
         inner = [p for p in entries[0].iterdir() if not p.name.startswith(".")]
         if inner and not any(p.name in EXERCISE_FILES for p in inner):
-            return read(entries[0], staging)  # a zip holding one folder of submissions
+            return _read(entries[0], staging)  # a zip holding one folder of submissions
     if (root / "submission_metadata.yml").exists():
         return Intake("gradescope", _gradescope(root))
     if _is_canvas(root):
