@@ -209,7 +209,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         source = "--jobs" if args.jobs is not None else f"jobs {in_file}"
         raise UsageError(f"{source} must be a positive whole number, got {jobs!r}")
     isolation = Isolation(limits, probe(root_layers, limits))
-    return Settings(_start_methods(method), float(timeout), isolation, jobs)
+    return Settings(_start_methods(method), float(timeout), isolation, jobs, root_layers)
 
 
 @contextlib.contextmanager
@@ -317,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
             return batch_commands.batch(args, _settings(args), console)
         if args.command == "gradebook":
             return batch_commands.gradebook(args, console)
+        if args.command == "worker":
+            return batch_commands.worker(args)
         return _list(console)
     except GraderError as error:
         Console(stderr=True, highlight=False).print(f"[bold red]mpgrade:[/] {error}")

@@ -26,6 +26,7 @@ class Settings:
     timeout: float
     isolation: Isolation
     jobs: int = 1  # sandbox runs at once (speedup measurements still take the machine alone)
+    root_layers: bool = True  # whether the root-only layers were asked for (a cluster's workers probe their own)
 
 
 POSITIVE_INT = {f.name for f in fields(Limits)}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +16,7 @@ from rich.table import Table
 
 from grader import catalogue
 from grader.batch import exports
+from grader.batch.cluster import RESOURCE, Tls
 from grader.batch.gradebook import Gradebook
 from grader.batch.intake import IntakeError
 from grader.batch.run import Options, Summary, Work, run_batch
@@ -55,7 +58,36 @@ def add_parsers(
         help="submissions graded at the same time (default 2); their runs share the --jobs slots",
     )
     batch.add_argument("-q", "--quiet", action="store_true", help="no progress, only the summary")
+    batch.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="grade on a Dask cluster: tcp://HOST:8786 (a private network only: whoever reaches a plain "
+        "scheduler runs code on its workers), tls://HOST:8786 with the --tls-* files, or local:N (N worker "
+        "processes on this machine)",
+    )
+    for flag, what in (
+        ("--tls-ca-file", "the CA certificate"),
+        ("--tls-cert", "this client's certificate"),
+        ("--tls-key", "this client's private key"),
+    ):
+        batch.add_argument(flag, type=Path, metavar="FILE", help=f"{what} (PEM) for a tls:// scheduler")
     settings_options(batch)
+    worker = commands.add_parser(
+        "worker",
+        help="start Dask workers that grade for `mpgrade batch --dask`",
+        description="Start grading workers on this machine for the Dask scheduler at ADDRESS: `dask worker` with "
+        "one thread per worker, one grading slot each (resource grading=1) and mpgrade's preload (it clears what "
+        "a killed worker left). Each worker process has a nanny that restarts it if it dies.",
+    )
+    worker.add_argument("address", metavar="ADDRESS", help="the scheduler: tcp://HOST:8786 or tls://HOST:8786")
+    worker.add_argument("--nworkers", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    worker.add_argument("--name", help="the workers' name (numbered when several)")
+    for flag, what in (
+        ("--tls-ca-file", "the CA certificate"),
+        ("--tls-cert", "this worker's certificate"),
+        ("--tls-key", "this worker's private key"),
+    ):
+        worker.add_argument(flag, type=Path, metavar="FILE", help=f"{what} (PEM) for a tls:// scheduler")
     book = commands.add_parser(
         "gradebook",
         help="read a gradebook: summary, exports, the class report",
@@ -90,6 +122,8 @@ def batch(args: argparse.Namespace, settings: Settings, console: Console) -> int
         regrade_skipped=args.regrade_skipped,
         at_once=args.at_once,
         roster=args.roster,
+        dask=args.dask,
+        tls=Tls(args.tls_ca_file, args.tls_cert, args.tls_key),
     )
     args.gradebook.parent.mkdir(parents=True, exist_ok=True)
     book = Gradebook(args.gradebook, create=True)
@@ -109,6 +143,32 @@ def batch(args: argparse.Namespace, settings: Settings, console: Console) -> int
     finally:
         book.close()
     return 0
+
+
+def worker_command(args: argparse.Namespace) -> list[str]:
+    """``dask worker`` as ``mpgrade worker`` runs it."""
+    if args.nworkers < 1:
+        raise UsageError(f"--nworkers must be a positive whole number, got {args.nworkers}")
+    if not args.address.startswith(("tcp://", "tls://")):
+        raise UsageError(f"{args.address}: give the scheduler as tcp://HOST:PORT or tls://HOST:PORT")
+    command = [sys.executable, "-m", "distributed.cli.dask_worker", args.address, "--nthreads", "1"]
+    command += ["--nworkers", str(args.nworkers), "--resources", f"{RESOURCE}=1", "--preload", "grader.batch.remote"]
+    command += ["--no-dashboard"] + (["--name", args.name] if args.name else [])
+    for flag, path in (("--tls-ca-file", args.tls_ca_file), ("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
+        if path is not None:
+            command += [flag, str(path)]
+    return command
+
+
+def worker(args: argparse.Namespace) -> int:
+    """Run the workers in this process's place (they stop with Ctrl-C or SIGTERM)."""
+    command = worker_command(args)
+    try:
+        import distributed  # noqa: F401
+    except ImportError as error:
+        raise UsageError("mpgrade worker needs the dask extra: pip install 'mpgrade[dask]'") from error
+    os.execv(sys.executable, command)
+    return 0  # not reached
 
 
 def _log_line(console: Console) -> Progress_:

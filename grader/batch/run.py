@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__, catalogue, tempdirs
-from grader.batch import intake
+from grader.batch import cluster, intake, remote
 from grader.batch.gradebook import Gradebook, Submission
 from grader.catalogue import Exercise
 from grader.config import Settings
@@ -55,6 +55,8 @@ class Options:
     regrade_skipped: bool = False
     at_once: int = 2  # submissions graded at the same time
     roster: Path | None = None
+    dask: str | None = None  # a Dask scheduler's address, or local:N
+    tls: cluster.Tls = field(default_factory=cluster.Tls)
 
 
 @dataclass
@@ -79,6 +81,7 @@ class Summary:
     unmatched: list[str] = field(default_factory=list)  # submissions matching no roster student
     missing: list[str] = field(default_factory=list)  # roster students without a submission
     notes: list[str] = field(default_factory=list)
+    workers: list[str] = field(default_factory=list)  # the Dask workers that graded, when --dask
 
 
 def read_roster(path: Path) -> list[dict[str, str]]:
@@ -176,6 +179,19 @@ def grade_one(book: Gradebook, lock: threading.Lock, work: Work, settings: Setti
             reason = f"internal error of the grader: {type(error).__name__}: {error}"
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+    return commit(book, lock, work, settings, started, report, reason)
+
+
+def commit(
+    book: Gradebook,
+    lock: threading.Lock,
+    work: Work,
+    settings: Settings,
+    started: float,
+    report: dict[str, Any] | None,
+    reason: str | None,
+) -> str:
+    """Record one grading (its report, or why there is none); returns 'graded' or 'error'."""
     environment = report["environment"] if report else {}
     with lock:
         book.record_grading(
@@ -240,11 +256,64 @@ def run_batch(submissions: Path, book: Gradebook, options: Options, progress: Pr
     _describe_intake(book, summary)
     work = plan(book, options, summary)
     lock = threading.Lock()
-    _grade_all(book, lock, work, options.settings, max(1, options.at_once), summary, progress)
-    retries = retry_busy(book, options)
-    _grade_all(book, lock, retries, options.settings, 1, summary, progress)
+    if options.dask is not None:
+        with cluster.connect(options.dask, options.tls) as client:
+            summary.workers = cluster.check_versions(client)
+            _grade_on_cluster(book, lock, work, options.settings, client, summary, progress)
+            for item in retry_busy(book, options):  # one at a time: nothing else of the batch runs meanwhile
+                _grade_on_cluster(book, lock, [item], options.settings, client, summary, progress)
+    else:
+        _grade_all(book, lock, work, options.settings, max(1, options.at_once), summary, progress)
+        retries = retry_busy(book, options)
+        _grade_all(book, lock, retries, options.settings, 1, summary, progress)
     summary.unjudged = unjudged(book)
     return summary
+
+
+def _grade_on_cluster(
+    book: Gradebook,
+    lock: threading.Lock,
+    work: list[Work],
+    settings: Settings,
+    client: Any,
+    summary: Summary,
+    progress: Progress | None,
+) -> None:
+    by_id = {item.submission.id: item for item in work}
+    done = 0
+    payload = remote.settings_payload(settings)
+    tasks = []
+    for item in work:
+        if item.submission.problem is not None:
+            outcome = commit(book, lock, item, settings, time.time(), None, item.submission.problem)
+            _count(summary, outcome)
+            continue
+        try:
+            task = cluster.task_of(book, lock, item.submission.id, item.submission.student, item.exercises, payload)
+        except cluster.TooLarge as error:
+            _count(summary, commit(book, lock, item, settings, time.time(), None, str(error)))
+            continue
+        tasks.append((item.submission.id, task))
+
+    def started(submission: int) -> None:
+        if progress is not None:
+            progress(by_id[submission], "started", done, len(work))
+
+    def record(submission: int, report: dict[str, Any] | None, reason: str | None, begun: float) -> str:
+        nonlocal done
+        outcome = commit(book, lock, by_id[submission], settings, begun, report, reason)
+        done += 1
+        _count(summary, outcome)
+        if progress is not None:
+            progress(by_id[submission], outcome, done, len(work))
+        return outcome
+
+    cluster.run_tasks(client, tasks, record, started)
+
+
+def _count(summary: Summary, outcome: str) -> None:
+    summary.graded += outcome == "graded"
+    summary.errors += outcome == "error"
 
 
 def _grade_all(
