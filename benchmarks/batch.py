@@ -8,6 +8,7 @@ small and a large class (``--scale``, graded on one fast exercise).
 
     python benchmarks/batch.py                      # 12 mixed submissions, all nine exercises
     python benchmarks/batch.py --scale 12,120       # memory and gradebook size as the class grows
+    python benchmarks/batch.py --dask local:2       # 1 and 2 Dask workers against the serial loop; Dask's overhead
 """
 
 from __future__ import annotations
@@ -168,6 +169,82 @@ def throughput(args: argparse.Namespace) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def task_overhead(tasks: int = 60) -> tuple[float, float]:
+    """Dask's own cost: seconds to start a one-worker LocalCluster, and per task (a no-op task
+    with the grading resource, submitted and its result gathered one at a time)."""
+    from distributed import Client, LocalCluster
+
+    begun = time.monotonic()
+    cluster = LocalCluster(n_workers=1, threads_per_worker=1, resources={"grading": 1}, dashboard_address=None)
+    with cluster, Client(cluster) as client:
+        started = time.monotonic() - begun
+        client.submit(len, b"warm", resources={"grading": 1}, pure=False).result()
+        begun = time.monotonic()
+        for index in range(tasks):
+            client.submit(len, b"x" * 20_000, resources={"grading": 1}, pure=False, key=f"t{index}").result()
+        return started, (time.monotonic() - begun) / tasks
+
+
+def dask_throughput(args: argparse.Namespace) -> None:
+    workers = int(args.dask.removeprefix("local:"))
+    scratch = Path(tempfile.mkdtemp(prefix="mpgrade-bench-"))
+    try:
+        folder = scratch / "class"
+        students = make_class(folder, args.size)
+        extra = [arg for e in args.exercise for arg in ("-e", e)]
+        serial_wall, serial, _ = serial_verdicts(folder, students, scratch, extra)
+        print(f"{args.size} submissions ({', '.join(extra) or 'all exercises'}) on {os.cpu_count()} cores")
+        print(f"  serial `mpgrade grade` loop: {serial_wall:.1f} s ({serial_wall / args.size:.2f} s per submission)")
+        plain = scratch / "plain.db"
+        wall, _, _ = run(
+            [
+                sys.executable,
+                "-m",
+                "grader",
+                "batch",
+                str(folder),
+                "--gradebook",
+                str(plain),
+                "-q",
+                "--at-once",
+                "1",
+                *extra,
+            ]
+        )
+        print(f"  `mpgrade batch --at-once 1` (no Dask): {wall:.1f} s")
+        for count in sorted({1, workers}):
+            book = scratch / f"dask-{count}.db"
+            command = [
+                sys.executable,
+                "-m",
+                "grader",
+                "batch",
+                str(folder),
+                "--gradebook",
+                str(book),
+                "-q",
+                "--dask",
+                f"local:{count}",
+                *extra,
+            ]
+            wall_k, peak, done = run(command)
+            judged, differ = compare(serial, batch_verdicts(book))
+            print(
+                f"  `--dask local:{count}`: {wall_k:.1f} s, {args.size / wall_k * 60:.1f} per minute "
+                f"({serial_wall / wall_k:.2f}x the serial loop); verdicts judged in both {judged}, different "
+                f"{len(differ)}; client peak RSS {peak / 2**20:.0f} MiB (exit {done.returncode})"
+            )
+            for line in differ:
+                print(f"    {line}")
+        started, per_task = task_overhead()
+        print(
+            f"  Dask itself: a one-worker LocalCluster starts in {started:.2f} s; {per_task * 1000:.1f} ms per task "
+            "(submit, schedule, run a no-op with 20 kB of files, gather)"
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def scale(sizes: list[int], exercise: str) -> None:
     print(f"memory as the class grows (graded on {exercise}):")
     for size in sizes:
@@ -194,8 +271,11 @@ def main() -> None:
     parser.add_argument("-e", "--exercise", action="append", default=[], help="exercises (default: all)")
     parser.add_argument("--scale", default="", help="comma-separated class sizes for the memory figures")
     parser.add_argument("--scale-exercise", default="ex08_array")
+    parser.add_argument("--dask", help="local:N: throughput with 1 and N local Dask workers, and Dask's overhead")
     args = parser.parse_args()
-    if args.scale:
+    if args.dask:
+        dask_throughput(args)
+    elif args.scale:
         scale([int(n) for n in args.scale.split(",")], args.scale_exercise)
     else:
         throughput(args)

@@ -54,35 +54,30 @@ def _make_class(root: Path) -> Path:
 class Cluster:
     """A scheduler and two workers, each its own process group, on 127.0.0.1."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, tls: list[str] | None = None, workers: int = 2) -> None:
         self.root = root
         self.groups: list[subprocess.Popen[bytes]] = []
         scheduler_file = root / "scheduler.json"
-        self.scheduler = self._start(
-            [
-                sys.executable,
-                "-m",
-                "distributed.cli.dask_scheduler",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--no-dashboard",
-                "--scheduler-file",
-                str(scheduler_file),
-            ],
-            "scheduler",
-        )
+        command = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0"]
+        command += ["--no-dashboard", "--scheduler-file", str(scheduler_file)]
+        self.scheduler = self._start([*command, *(["--protocol", "tls", *tls] if tls else [])], "scheduler")
         deadline = time.monotonic() + 60
         while not scheduler_file.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         self.address = json.loads(scheduler_file.read_text())["address"]
         self.workers = [
-            self._start([sys.executable, "-m", "grader", "worker", self.address, "--name", f"w{i}"], f"worker{i}")
-            for i in (1, 2)
+            self._start(
+                [sys.executable, "-m", "grader", "worker", self.address, "--name", f"w{i}", *(tls or [])], f"worker{i}"
+            )
+            for i in range(1, workers + 1)
         ]
-        with distributed.Client(self.address, timeout=30) as client:
-            client.wait_for_workers(2, timeout=60)
+        security = None
+        if tls:
+            security = distributed.Security(
+                tls_ca_file=tls[1], tls_client_cert=tls[3], tls_client_key=tls[5], require_encryption=True
+            )
+        with distributed.Client(self.address, timeout=30, security=security) as client:
+            client.wait_for_workers(workers, timeout=60)
 
     def _start(self, command: list[str], name: str) -> subprocess.Popen[bytes]:
         log = open(self.root / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
@@ -261,3 +256,80 @@ def test_dask_usage_errors_say_what_to_give(tmp_path: Path) -> None:
     for address, words in (("local:0", "local:N"), ("http://x", "tcp://HOST:PORT"), ("tls://127.0.0.1:1", "--tls")):
         code, out, _, err = run_cli("batch", str(tmp_path), "--gradebook", str(tmp_path / "b.db"), "--dask", address)
         assert code == 2 and words in " ".join(err.split()), (address, out + err)
+
+
+def _certificates(root: Path) -> list[str]:
+    """A CA and one certificate it signed for 127.0.0.1, as --tls-* options."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=root, check=True, capture_output=True)
+
+    subject = ["-days", "2", "-subj"]
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", *subject, "/CN=ca")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "req.csr", "-subj", "/CN=127.0.0.1")
+    (root / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "req.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    )
+    return [
+        "--tls-ca-file",
+        str(root / "ca.pem"),
+        "--tls-cert",
+        str(root / "cert.pem"),
+        "--tls-key",
+        str(root / "key.pem"),
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl to make test certificates")
+def test_a_tls_scheduler_grades_and_refuses_plain_clients(tmp_path: Path) -> None:
+    tls = _certificates(tmp_path)
+    secured = Cluster(tmp_path, tls, workers=1)
+    try:
+        folder, book = tmp_path / "class", tmp_path / "class.db"
+        for student in ("ann", "bea"):
+            (folder / student).mkdir(parents=True)
+            shutil.copy(ROOT / "solutions" / f"{EXERCISE}.py", folder / student)
+        command = ["batch", str(folder), "--gradebook", str(book), "-e", EXERCISE, "--dask"]
+        code, out, _, err = run_cli(*command, secured.address, *tls)
+        assert code == 0 and "graded 2, errors 0" in " ".join(out.split()), out + err
+        code, out, _, err = run_cli(*command, secured.address, "--tls-ca-file", tls[1])
+        assert code == 2 and "needs --tls-cert, --tls-key too" in " ".join(err.split()), out + err
+    finally:
+        secured.close()
+
+
+def _ends_its_worker(task: dict[str, Any]) -> dict[str, Any]:
+    os._exit(1)
+
+
+@pytest.mark.slow
+def test_a_submission_that_ends_every_worker_is_recorded_with_that_reason() -> None:
+    import dask
+
+    committed: list[tuple[int, dict[str, Any] | None, str | None]] = []
+
+    def commit(submission: int, report: dict[str, Any] | None, reason: str | None, began: float) -> str:
+        committed.append((submission, report, reason))
+        return "error"
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), cluster.connect("local:1") as client:
+        task = {"fingerprint": "x", "exercises": [EXERCISE]}
+        cluster.run_tasks(client, [(7, task)], commit, lambda submission: None, _ends_its_worker)
+    assert len(committed) == 1 and committed[0][:2] == (7, None)
+    assert "ended every Dask worker it ran on" in (committed[0][2] or "")

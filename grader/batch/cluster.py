@@ -176,16 +176,19 @@ Commit = Callable[[int, dict[str, Any] | None, str | None, float], str]
 
 
 def run_tasks(
-    client: Any, tasks: list[tuple[int, dict[str, Any]]], commit: Commit, started: Callable[[int], None]
+    client: Any,
+    tasks: list[tuple[int, dict[str, Any]]],
+    commit: Commit,
+    started: Callable[[int], None],
+    function: Callable[[dict[str, Any]], dict[str, Any]] = remote.grade_task,
 ) -> None:
     """Submit every task, commit each result as it comes (in the order they end)."""
     distributed = _distributed()
     futures = {}
     begun = time.time()
     for submission, task in tasks:
-        future = client.submit(
-            remote.grade_task, task, resources={RESOURCE: 1}, pure=False, key=f"mpgrade-{submission}-{time.time_ns()}"
-        )
+        key = f"mpgrade-{submission}-{time.time_ns()}"
+        future = client.submit(function, task, resources={RESOURCE: 1}, pure=False, key=key)
         futures[future] = (submission, task)
         started(submission)
     for future in distributed.as_completed(futures):
