@@ -333,3 +333,31 @@ def test_a_submission_that_ends_every_worker_is_recorded_with_that_reason() -> N
         cluster.run_tasks(client, [(7, task)], commit, lambda submission: None, _ends_its_worker)
     assert len(committed) == 1 and committed[0][:2] == (7, None)
     assert "ended every Dask worker it ran on" in (committed[0][2] or "")
+
+
+def _committed(book: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{book}?mode=ro", uri=True, timeout=1) as db:
+            return int(db.execute("SELECT count(*) FROM gradings").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.slow
+def test_a_client_killed_mid_batch_leaves_nothing_and_resumes(tmp_path: Path) -> None:
+    folder, book = _make_class(tmp_path), tmp_path / "class.db"
+    client = _batch(folder, book, "local:2")
+    deadline = time.monotonic() + 300
+    while _committed(book) < 1 and client.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    tree = [p.pid for p in psutil.Process(client.pid).children(recursive=True)]
+    client.kill()
+    client.communicate()
+    gone_by = time.monotonic() + 30
+    while _running(tree) and time.monotonic() < gone_by:
+        time.sleep(0.1)
+    assert tree and not _running(tree), "a process of the killed client's cluster is still running"
+    resumed = _batch(folder, book, "local:2")
+    out, _ = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, out
+    _assert_graded_once_with_single_verdicts(book)

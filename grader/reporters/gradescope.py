@@ -65,7 +65,7 @@ def timeline_html(check: CheckOutcome, message: str) -> str:
     if svg is not None and len(svg) <= MAX_SVG_BYTES:
         parts.append(svg)
     rows = "".join(
-        f"<tr><td>{html.escape(str(p['role']))} {p['pid']}</td><td>{p['parent']}</td><td>{p['start']}</td>"
+        f"<tr><td>{html.escape(str(p['role']))} {p['pid']}</td><td>{p['parent'] or 'the grader'}</td><td>{p['start']}</td>"
         f"<td>{p['end']}</td><td>{p['cpu_s']}</td></tr>"
         for p in drawn.get("processes", [])
     )
