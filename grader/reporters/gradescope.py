@@ -65,8 +65,8 @@ def timeline_html(check: CheckOutcome, message: str) -> str:
     if svg is not None and len(svg) <= MAX_SVG_BYTES:
         parts.append(svg)
     rows = "".join(
-        f"<tr><td>{html.escape(str(p['role']))} {p['pid']}</td><td>{p['parent'] or 'the grader'}</td><td>{p['start']}</td>"
-        f"<td>{p['end']}</td><td>{p['cpu_s']}</td></tr>"
+        f"<tr><td>{html.escape(str(p['role']))} {p['pid']}</td><td>{p['parent'] or 'the grader'}</td>"
+        f"<td>{p['start']}</td><td>{p['end']}</td><td>{p['cpu_s']}</td></tr>"
         for p in drawn.get("processes", [])
     )
     parts.append(
