@@ -216,9 +216,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _submission_folder(path: Path, console: Console) -> Iterator[Path]:
     """The folder to grade: ``path`` itself, or the files its notebooks write."""
     if not path.is_dir() and not (path.is_file() and path.suffix == ".ipynb"):
+        what = "is neither a folder nor a notebook" if path.exists() else "does not exist"
         raise UsageError(
-            f"{path} is neither a folder nor a notebook: give the folder that holds your exNN_*.py files "
-            "(or .ipynb notebooks), or one .ipynb file"
+            f"{path} {what}: give the folder that holds your exNN_*.py files (or .ipynb notebooks), or one .ipynb file"
         )
     if not notebooks.wanted(path):
         yield path

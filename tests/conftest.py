@@ -24,6 +24,7 @@ SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 SESSION_TMP = tempfile.mkdtemp(prefix="mpgrade-tests-")
 os.chmod(SESSION_TMP, 0o755)
 os.environ["TMPDIR"] = SESSION_TMP
+os.environ["MPGRADE_TAG"] = SESSION_TMP  # passed on into every sandbox: how the leak check knows ours
 tempfile.tempdir = None
 
 

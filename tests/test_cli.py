@@ -9,7 +9,10 @@ from conftest import checks_by_id, run_cli
 
 def test_usage_errors_exit_2_with_a_reason(tmp_path: Path) -> None:
     code, _, _, err = run_cli("grade", str(tmp_path / "nowhere"))
-    assert code == 2 and "is not a directory" in err
+    assert code == 2 and "nowhere does not exist" in " ".join(err.split())
+    (tmp_path / "notes.txt").write_text("x")
+    code, _, _, err = run_cli("grade", str(tmp_path / "notes.txt"))
+    assert code == 2 and "is neither a folder nor a notebook" in " ".join(err.split())
     code, _, _, err = run_cli("grade", str(tmp_path), "-e", "ex42")
     assert code == 2 and "unknown exercise 'ex42'" in err
     code, _, _, err = run_cli("grade", str(tmp_path), "--timeout", "0")

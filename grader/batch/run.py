@@ -262,6 +262,7 @@ def run_batch(submissions: Path, book: Gradebook, options: Options, progress: Pr
             _grade_on_cluster(book, lock, work, options.settings, client, summary, progress)
             for item in retry_busy(book, options):  # one at a time: nothing else of the batch runs meanwhile
                 _grade_on_cluster(book, lock, [item], options.settings, client, summary, progress)
+            client.run(tempdirs.sweep_dead)  # what gradings of killed workers left on every machine
     else:
         _grade_all(book, lock, work, options.settings, max(1, options.at_once), summary, progress)
         retries = retry_busy(book, options)

@@ -68,6 +68,7 @@ def _environment(request: RunRequest, scratch: Path, boot: Path, directory: Path
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONIOENCODING": "utf-8",
         "MPGRADE_SANDBOX": json.dumps(config),
+        **({"MPGRADE_TAG": os.environ["MPGRADE_TAG"]} if os.environ.get("MPGRADE_TAG") else {}),
     }
 
 
