@@ -76,6 +76,10 @@ def run(command: list[str], log: Path | None = None) -> tuple[float, int, subpro
     return time.monotonic() - begun, peak, subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
+def batch_command(folder: Path, book: Path, *options: str) -> list[str]:
+    return [sys.executable, "-m", "grader", "batch", str(folder), "--gradebook", str(book), "-q", *options]
+
+
 def exclusive_share(log: Path, wall: float) -> float:
     runs = runlog.read(str(log)) if log.exists() else []
     return sum(r.ended - r.granted for r in runs if r.exclusive) / wall if wall else 0.0
@@ -128,19 +132,7 @@ def throughput(args: argparse.Namespace) -> None:
         serial_wall, serial, log = serial_verdicts(folder, students, scratch, extra)
         share = exclusive_share(log, serial_wall)
         book, batch_log = scratch / "class.db", scratch / "batch-runs.jsonl"
-        command = [
-            sys.executable,
-            "-m",
-            "grader",
-            "batch",
-            str(folder),
-            "--gradebook",
-            str(book),
-            "-q",
-            "--at-once",
-            str(args.at_once),
-            *extra,
-        ]
+        command = batch_command(folder, book, "--at-once", str(args.at_once), *extra)
         batch_wall, peak, done = run(command, batch_log)
         if done.returncode != 0:
             print(done.stdout, done.stderr)
@@ -196,37 +188,11 @@ def dask_throughput(args: argparse.Namespace) -> None:
         print(f"{args.size} submissions ({', '.join(extra) or 'all exercises'}) on {os.cpu_count()} cores")
         print(f"  serial `mpgrade grade` loop: {serial_wall:.1f} s ({serial_wall / args.size:.2f} s per submission)")
         plain = scratch / "plain.db"
-        wall, _, _ = run(
-            [
-                sys.executable,
-                "-m",
-                "grader",
-                "batch",
-                str(folder),
-                "--gradebook",
-                str(plain),
-                "-q",
-                "--at-once",
-                "1",
-                *extra,
-            ]
-        )
+        wall, _, _ = run(batch_command(folder, plain, "--at-once", "1", *extra))
         print(f"  `mpgrade batch --at-once 1` (no Dask): {wall:.1f} s")
         for count in sorted({1, workers}):
             book = scratch / f"dask-{count}.db"
-            command = [
-                sys.executable,
-                "-m",
-                "grader",
-                "batch",
-                str(folder),
-                "--gradebook",
-                str(book),
-                "-q",
-                "--dask",
-                f"local:{count}",
-                *extra,
-            ]
+            command = batch_command(folder, book, "--dask", f"local:{count}", *extra)
             wall_k, peak, done = run(command)
             judged, differ = compare(serial, batch_verdicts(book))
             print(
@@ -253,9 +219,7 @@ def scale(sizes: list[int], exercise: str) -> None:
             folder = scratch / "class"
             make_class(folder, size)
             book = scratch / "class.db"
-            wall, peak, done = run(
-                [sys.executable, "-m", "grader", "batch", str(folder), "--gradebook", str(book), "-q", "-e", exercise]
-            )
+            wall, peak, done = run(batch_command(folder, book, "-e", exercise))
             print(
                 f"  {size:4d} submissions: {wall:6.1f} s, batch peak RSS {peak / 2**20:5.0f} MiB, gradebook "
                 f"{book.stat().st_size / size / 1024:.0f} KiB per submission (exit {done.returncode})"

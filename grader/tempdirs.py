@@ -25,13 +25,18 @@ def prefix(kind: str) -> str:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie does not: it has ended and waits to be reaped)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True  # no /proc (macOS): the signal says it exists
 
 
 def sweep_dead(directory: Path | None = None) -> list[str]:
