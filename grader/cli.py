@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         "nbgrader",
         help="the exercises as an nbgrader course",
         description="Write an nbgrader course into COURSE_DIR: nbgrader_config.py (unless there is one) and "
-        "source/ASSIGNMENT/, one notebook per exercise: the lesson, the code in a %%%%writefile cell with the "
+        "source/ASSIGNMENT/, one notebook per exercise: the lesson, the code in a %%writefile cell with the "
         "reference solution in nbgrader's solution regions, a demo, and locked test cells (one per check kind, "
         "with mpgrade's points) that grade the notebook with mpgrade in its sandbox. Then run "
         "`nbgrader generate_assignment ASSIGNMENT` in COURSE_DIR. Needs no nbgrader installed.",

@@ -36,7 +36,8 @@ def add_parsers(
         "batch",
         help="grade a whole class into a gradebook",
         description="Grade every submission found in SUBMISSIONS (a folder or a .zip: student folders, GitHub "
-        "Classroom repositories, one zip per student, Canvas, Moodle or Gradescope downloads) into the SQLite "
+        "Classroom repositories, one zip per student, Canvas, Moodle or Gradescope downloads, an nbgrader course's "
+        "submitted/ folder; exercise files or notebooks with %%writefile cells) into the SQLite "
         "gradebook FILE.db. Unchanged submissions already graded are skipped; a batch killed at any moment "
         "resumes where it was. Exit status: 0 the batch ran (whatever the students scored), 2 usage error or an "
         "unusable or locked gradebook.",
