@@ -220,13 +220,15 @@ def _submission_folder(path: Path, console: Console) -> Iterator[Path]:
         raise UsageError(
             f"{path} {what}: give the folder that holds your exNN_*.py files (or .ipynb notebooks), or one .ipynb file"
         )
-    if not notebooks.wanted(path):
+    gathered = notebooks.read(path)
+    if gathered is None:
         yield path
         return
     folder = tempdirs.make("notebook")
     try:
-        extracted = notebooks.materialise(path, folder)
-        for note in extracted.notes:
+        for name, content in gathered.files.items():
+            (folder / name).write_bytes(content)
+        for note in gathered.notes:
             console.print(f"note: {note}", markup=False)
         yield folder
     finally:

@@ -26,6 +26,14 @@ class NotebookError(UsageError):
 
 
 @dataclass
+class Gathered:
+    """A submission read from notebooks: every file to grade, and what the reading noticed."""
+
+    files: dict[str, bytes]
+    notes: list[str]
+
+
+@dataclass
 class Extracted:
     files: dict[str, str] = field(default_factory=dict)  # exercise file name -> its text
     notes: list[str] = field(default_factory=list)
@@ -91,39 +99,39 @@ def extract(notebooks: list[Path]) -> Extracted:
     return result
 
 
-def materialise(path: Path, into: Path) -> Extracted:
-    """The submission at ``path`` (a notebook, or a folder holding notebooks and maybe .py
-    files) as a folder of exercise files in ``into``; a .py file beside a notebook that
-    writes it loses to the notebook, with a note."""
-    notebooks = [path] if path.is_file() else sorted(path.glob("*.ipynb"))
-    extracted = extract(notebooks)
-    into.mkdir(parents=True, exist_ok=True)
-    if path.is_dir():
-        for stale in sorted(path.glob("*.py")):
-            if stale.name in extracted.files and stale.read_text(errors="replace") != extracted.files[stale.name]:
-                extracted.notes.append(
-                    f"{stale.name} beside the notebook differs from the notebook's %%writefile cell: "
-                    "the notebook's code is graded (run the cell to update the file)"
-                )
-            elif stale.name not in extracted.files and stale.is_file():
-                (into / stale.name).write_bytes(stale.read_bytes())
-    for name, text in extracted.files.items():
-        (into / name).write_text(text, encoding="utf-8")
-    return extracted
-
-
-def wanted(path: Path) -> bool:
-    """Whether ``path`` is graded from notebooks: a notebook itself, or a folder with
-    notebooks and no exercise file of its own that a notebook does not write."""
+def read(path: Path) -> Gathered | None:
+    """The files to grade when ``path`` is graded from notebooks, as bytes: a notebook's
+    exercise files, or in a folder the files its notebooks write and its other .py files
+    (a .py beside a notebook that writes it loses to the notebook, with a note). None when
+    ``path`` is graded from its own .py files: no notebook, or notebooks that write nothing
+    beside exercise files of its own. NotebookError when only notebooks are there and none
+    writes an exercise file."""
     if path.is_file():
-        return path.suffix == ".ipynb"
-    notebooks = sorted(path.glob("*.ipynb")) if path.is_dir() else []
-    if not notebooks:
-        return False
-    own = {p.name for p in path.glob("*.py")} & EXERCISE_FILES
-    if not own:
-        return True
-    try:  # exercise files beside notebooks: the notebooks count when they write exercise files
-        return bool(extract(notebooks).files)
+        return _encoded(extract([path])) if path.suffix == ".ipynb" else None
+    found = sorted(path.glob("*.ipynb")) if path.is_dir() else []
+    if not found:
+        return None
+    try:
+        extracted = extract(found)
     except NotebookError:
-        return False
+        if {p.name for p in path.glob("*.py")} & EXERCISE_FILES:
+            return None
+        raise
+    gathered = _encoded(extracted)
+    for beside in sorted(path.glob("*.py")):
+        if not beside.is_file():
+            continue
+        if beside.stat().st_size > MAX_NOTEBOOK:
+            raise NotebookError(f"{beside.name} is larger than {MAX_NOTEBOOK >> 20} MiB")
+        if beside.name not in gathered.files:
+            gathered.files[beside.name] = beside.read_bytes()
+        elif beside.read_bytes() != gathered.files[beside.name]:
+            gathered.notes.append(
+                f"{beside.name} beside the notebook differs from the notebook's %%writefile cell: "
+                "the notebook's code is graded (run the cell to update the file)"
+            )
+    return gathered
+
+
+def _encoded(extracted: Extracted) -> Gathered:
+    return Gathered({name: text.encode() for name, text in extracted.files.items()}, extracted.notes)

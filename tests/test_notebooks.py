@@ -67,17 +67,16 @@ def test_a_stale_py_beside_the_notebook_loses_with_a_note(tmp_path: Path) -> Non
     _notebook(tmp_path / "work.ipynb", "%%writefile ex08_array.py\nfresh = 1\n")
     (tmp_path / "ex08_array.py").write_text("stale = 1\n")
     (tmp_path / "ex05_queue.py").write_text("other = 1\n")
-    assert notebooks.wanted(tmp_path)
-    into = tmp_path / "out"
-    found = notebooks.materialise(tmp_path, into)
-    assert (into / "ex08_array.py").read_text() == "fresh = 1\n" and (into / "ex05_queue.py").exists()
+    found = notebooks.read(tmp_path)
+    assert found is not None
+    assert found.files == {"ex08_array.py": b"fresh = 1\n", "ex05_queue.py": b"other = 1\n"}
     assert any("ex08_array.py beside the notebook" in note for note in found.notes)
 
 
 def test_a_folder_of_py_files_with_a_scratch_notebook_is_graded_from_its_files(tmp_path: Path) -> None:
     (tmp_path / "ex08_array.py").write_text("x = 1\n")
     _notebook(tmp_path / "scratch.ipynb", "print('hello')")
-    assert not notebooks.wanted(tmp_path)
+    assert notebooks.read(tmp_path) is None
 
 
 def _solution_notebook(path: Path, exercise: str, source: Path) -> Path:

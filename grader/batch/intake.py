@@ -134,8 +134,15 @@ def collect(root: Path, found: Found) -> Found:
         found.problem = "no exercise files (exNN_topic.py), and no notebook writes one, in this submission"
         return found
     folder = next(iter(places))
-    if notebooks.wanted(folder):
-        return _from_notebooks(folder, found)
+    try:
+        gathered = notebooks.read(folder)
+    except notebooks.NotebookError as error:
+        found.problem = str(error)
+        return found
+    if gathered is not None:
+        found.files, found.notes = gathered.files, gathered.notes
+        found.collected_at = found.collected_at or max(p.stat().st_mtime for p in folder.glob("*.ipynb"))
+        return found
     for path in sorted(folder.glob("*.py")):
         if not stat.S_ISREG(path.lstat().st_mode):
             continue
@@ -156,24 +163,6 @@ def _has_exercises(folder: Path) -> bool:
         return bool(notebooks.extract(sorted(folder.glob("*.ipynb"))).files)
     except notebooks.NotebookError:
         return False
-
-
-def _from_notebooks(folder: Path, found: Found) -> Found:
-    """The files a folder's notebooks write (a .py beside them loses to its notebook)."""
-    staging = tempdirs.make("intake")
-    try:
-        extracted = notebooks.materialise(folder, staging)
-        for path in sorted(staging.glob("*.py")):
-            found.files[path.name] = path.read_bytes()
-    except notebooks.NotebookError as error:
-        found.problem = str(error)
-        return found
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    found.notes = extracted.notes
-    if not found.collected_at:
-        found.collected_at = max(p.stat().st_mtime for p in folder.glob("*.ipynb"))
-    return found
 
 
 # --- zips ------------------------------------------------------------------------
