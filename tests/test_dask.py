@@ -27,7 +27,7 @@ import pytest
 from conftest import ROOT, checks_by_id, run_cli
 
 from grader import __version__
-from grader.batch import cluster, remote
+from grader.batch import cluster, intake, remote
 from grader.errors import UsageError
 
 distributed = pytest.importorskip("distributed", reason="Dask is not installed: pip install -e '.[dask]'")
@@ -220,7 +220,7 @@ def test_a_worker_killed_mid_grading_loses_nothing(dask_cluster: Cluster, tmp_pa
 
 def test_results_that_do_not_match_their_task_are_refused() -> None:
     files = {"ex08_array.py": b"x = 1\n"}
-    task = {"fingerprint": remote.fingerprint(files), "exercises": [EXERCISE]}
+    task = {"fingerprint": intake.fingerprint(files), "exercises": [EXERCISE]}
     report = {"schema_version": 1, "exercises": [{"id": EXERCISE}]}
     good = {"report": report, "version": __version__, "fingerprint": task["fingerprint"]}
     assert cluster.checked(good, task) == report

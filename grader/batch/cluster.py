@@ -23,7 +23,7 @@ from typing import Any
 
 from grader import __version__
 from grader.batch import remote
-from grader.batch.gradebook import Gradebook
+from grader.batch.gradebook import Gradebook, Submission
 from grader.errors import UsageError
 
 RESOURCE = "grading"
@@ -116,16 +116,21 @@ def check_versions(client: Any) -> list[str]:
     return sorted(found)
 
 
+class TooLarge(Exception):
+    """A submission whose files may not travel in a task."""
+
+
 def task_of(
     book: Gradebook,
     lock: threading.Lock,
-    submission: int,
-    student: str,
+    submission: Submission,
     exercises: list[str],
     settings_payload: dict[str, Any],
 ) -> dict[str, Any]:
+    """A submission's task: its files (capped), what to grade and how, and its fingerprint,
+    which the result must carry back."""
     with lock:
-        files = book.files(submission)
+        files = book.files(submission.id)
     size = sum(len(content) for content in files.values())
     if size > remote.MAX_FILES_BYTES:
         raise TooLarge(
@@ -137,13 +142,9 @@ def task_of(
         "files": files,
         "exercises": exercises,
         "settings": settings_payload,
-        "student": student,
-        "fingerprint": remote.fingerprint(files),
+        "student": submission.student,
+        "fingerprint": submission.fingerprint,
     }
-
-
-class TooLarge(Exception):
-    """A submission whose files may not travel in a task."""
 
 
 def checked(result: Any, task: dict[str, Any]) -> dict[str, Any]:

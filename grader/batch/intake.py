@@ -75,11 +75,15 @@ class Found:
 
     @property
     def fingerprint(self) -> str:
-        """The content of the exercise files (helpers aside): equal work has equal fingerprints."""
-        digest = hashlib.sha256()
-        for name in sorted(n for n in self.files if n in EXERCISE_FILES):
-            digest.update(name.encode() + b"\0" + hashlib.sha256(self.files[name]).digest())
-        return digest.hexdigest()[:16]
+        return fingerprint(self.files)
+
+
+def fingerprint(files: dict[str, bytes]) -> str:
+    """The content of the exercise files (helpers aside): equal work has equal fingerprints."""
+    digest = hashlib.sha256()
+    for name in sorted(n for n in files if n in EXERCISE_FILES):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return digest.hexdigest()[:16]
 
 
 @dataclass

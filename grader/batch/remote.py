@@ -1,8 +1,8 @@
 """What a cluster's worker runs for one submission: the same grading as ``mpgrade grade``.
 
 A task carries everything it needs (the submission's files, the exercises, the settings
-that decide verdicts) and returns data: the JSON report, the fingerprint of the files it
-graded, the versions. The worker never sees the gradebook nor a shared file system. Its
+that decide verdicts) and returns data: the JSON report, the fingerprint of the exercise
+files it graded, the versions. The worker never sees the gradebook nor a shared file system. Its
 machine's own isolation layers are probed where it runs; the host-wide slots and the
 machine-alone lock of :mod:`grader.sandbox.machine` hold across every grading process of
 that machine, so speedup measurements there still have the machine alone.
@@ -10,7 +10,6 @@ that machine, so speedup measurements there still have the machine alone.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import socket
@@ -19,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from grader import __version__, catalogue, tempdirs
+from grader.batch import intake
 from grader.config import Settings
 from grader.errors import GraderError
 from grader.grade import grade
@@ -30,13 +30,6 @@ MAX_FILES_BYTES = 4 << 20  # a submission's files in one task, all together
 
 class VersionSkew(GraderError):
     """The worker runs another mpgrade than the client."""
-
-
-def fingerprint(files: dict[str, bytes]) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + files[name] + b"\0")
-    return digest.hexdigest()
 
 
 def settings_payload(settings: Settings) -> dict[str, Any]:
@@ -87,7 +80,7 @@ def grade_task(task: dict[str, Any]) -> dict[str, Any]:
             (folder / os.path.basename(name)).write_bytes(content)
         exercises = catalogue.resolve(task["exercises"])
         graded, _ = grade(folder, exercises, settings_here(task["settings"]), task["student"])
-        return {"report": json_report.to_dict(graded), "fingerprint": fingerprint(files), **identity()}
+        return {"report": json_report.to_dict(graded), "fingerprint": intake.fingerprint(files), **identity()}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

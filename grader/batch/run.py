@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +35,13 @@ from grader.reporters import json_report
 ONE_CORE = "only one usable core"  # a skip no quieter machine can turn into a verdict
 
 
+VERDICT_SETTINGS = ("start_methods", "timeout", "limits")
+
+
 def settings_key(settings: Settings) -> str:
     """What a grading's verdicts depend on (not how many runs went at once)."""
-    return json.dumps(
-        {
-            "start_methods": list(settings.start_methods),
-            "timeout": settings.timeout,
-            "limits": asdict(settings.isolation.limits),
-        },
-        sort_keys=True,
-    )
+    payload = remote.settings_payload(settings)
+    return json.dumps({name: payload[name] for name in VERDICT_SETTINGS}, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -290,7 +287,7 @@ def _grade_on_cluster(
             _count(summary, outcome)
             continue
         try:
-            task = cluster.task_of(book, lock, item.submission.id, item.submission.student, item.exercises, payload)
+            task = cluster.task_of(book, lock, item.submission, item.exercises, payload)
         except cluster.TooLarge as error:
             _count(summary, commit(book, lock, item, settings, time.time(), None, str(error)))
             continue
