@@ -66,12 +66,7 @@ def add_parsers(
         "scheduler runs code on its workers), tls://HOST:8786 with the --tls-* files, or local:N (N worker "
         "processes on this machine)",
     )
-    for flag, what in (
-        ("--tls-ca-file", "the CA certificate"),
-        ("--tls-cert", "this client's certificate"),
-        ("--tls-key", "this client's private key"),
-    ):
-        batch.add_argument(flag, type=Path, metavar="FILE", help=f"{what} (PEM) for a tls:// scheduler")
+    _tls_options(batch, "this client")
     settings_options(batch)
     worker = commands.add_parser(
         "worker",
@@ -83,12 +78,7 @@ def add_parsers(
     worker.add_argument("address", metavar="ADDRESS", help="the scheduler: tcp://HOST:8786 or tls://HOST:8786")
     worker.add_argument("--nworkers", type=int, default=1, metavar="N", help="worker processes (default 1)")
     worker.add_argument("--name", help="the workers' name (numbered when several)")
-    for flag, what in (
-        ("--tls-ca-file", "the CA certificate"),
-        ("--tls-cert", "this worker's certificate"),
-        ("--tls-key", "this worker's private key"),
-    ):
-        worker.add_argument(flag, type=Path, metavar="FILE", help=f"{what} (PEM) for a tls:// scheduler")
+    _tls_options(worker, "this worker")
     book = commands.add_parser(
         "gradebook",
         help="read a gradebook: summary, exports, the class report",
@@ -109,6 +99,18 @@ def add_parsers(
     export.add_argument("--json", type=Path, metavar="OUT.json", help="write one student's JSON report")
     export.add_argument("--student", help="the student of --json")
     report_command.add_parser(actions)
+
+
+TLS_FILES = (
+    ("--tls-ca-file", "the CA certificate"),
+    ("--tls-cert", "{}'s certificate"),
+    ("--tls-key", "{}'s private key"),
+)
+
+
+def _tls_options(command: argparse.ArgumentParser, who: str) -> None:
+    for flag, what in TLS_FILES:
+        command.add_argument(flag, type=Path, metavar="FILE", help=f"{what.format(who)} (PEM) for a tls:// scheduler")
 
 
 def batch(args: argparse.Namespace, settings: Settings, console: Console) -> int:
@@ -155,7 +157,8 @@ def worker_command(args: argparse.Namespace) -> list[str]:
     command = [sys.executable, "-m", "distributed.cli.dask_worker", args.address, "--nthreads", "1"]
     command += ["--nworkers", str(args.nworkers), "--resources", f"{RESOURCE}=1", "--preload", "grader.batch.remote"]
     command += ["--no-dashboard"] + (["--name", args.name] if args.name else [])
-    for flag, path in (("--tls-ca-file", args.tls_ca_file), ("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
+    for flag, _ in TLS_FILES:
+        path = getattr(args, flag.removeprefix("--").replace("-", "_"))
         if path is not None:
             command += [flag, str(path)]
     return command

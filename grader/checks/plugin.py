@@ -18,7 +18,7 @@ import pytest
 
 from grader.catalogue import BY_ID
 from grader.checks import schedule, timeline
-from grader.checks.support import CheckFailed, Submission, SubmissionError, note, watching_runs
+from grader.checks.support import CheckFailed, Submission, SubmissionError, runs_in, watching_runs
 from grader.model import Kind
 from grader.sandbox import subreaper, warm
 from grader.sandbox.isolation import Isolation, boot_copy
@@ -156,12 +156,9 @@ def _timeline(item: pytest.Item, kind: str) -> dict[str, Any]:
     """The timeline of the last run the check was handed (see :mod:`grader.checks.timeline`)."""
     if kind not in timeline.KINDS:
         return {}
-    handed: list[RunResult] = item.stash.get(RUNS, [])
-    runs = list(handed)
+    runs: list[RunResult] = item.stash.get(RUNS, [])
     if not runs:  # the run came in a fixture (a module's measurement)
-        with watching_runs() as runs:
-            for value in getattr(item, "funcargs", {}).values():
-                note(value)
+        runs = [run for value in getattr(item, "funcargs", {}).values() for run in runs_in(value)]
     for result in reversed(runs):
         drawn = timeline.of(result)
         if drawn is not None:

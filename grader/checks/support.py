@@ -67,17 +67,21 @@ def watching_runs() -> Iterator[list[RunResult]]:
         _checking.runs = None
 
 
+def runs_in(value: Any) -> list[RunResult]:
+    """The runs a value handed to a check holds (a speedup measurement: its first parallel run)."""
+    if isinstance(value, RunResult):
+        return [value]
+    if isinstance(value, tuple):
+        return [v for v in value if isinstance(v, RunResult)]
+    parallel = getattr(value, "parallel", None)
+    return [parallel[0]] if parallel else []
+
+
 def note(value: Any) -> None:
     """Count ``value`` as handed to this thread's check (see :func:`watching_runs`)."""
     runs = getattr(_checking, "runs", None)
-    if runs is None:
-        return
-    if isinstance(value, RunResult):
-        runs.append(value)
-    elif isinstance(value, tuple):
-        runs.extend(v for v in value if isinstance(v, RunResult))
-    elif getattr(value, "parallel", None):
-        runs.append(value.parallel[0])
+    if runs is not None:
+        runs.extend(runs_in(value))
 
 
 class InProgress(Exception):

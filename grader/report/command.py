@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from rich.console import Console
@@ -54,4 +53,4 @@ def report(book: Gradebook, args: argparse.Namespace, console: Console) -> int:
 
 def student_page(report: GradeReport, out: Path) -> site.Written:
     """``mpgrade grade PATH --html DIR``: the student's own page, with the timelines."""
-    return site.write_student_page(data.from_report(json.loads(json_report.render(report))), out)
+    return site.write_student_page(data.from_report(json_report.to_dict(report)), out)

@@ -72,7 +72,7 @@ class Student:
     late: bool | None = None
     reason: str = ""
 
-    _by_key: dict[str, CheckRow] | None = field(default=None, repr=False, compare=False)
+    _by_key: dict[str, CheckRow] | None = field(default=None, init=False, repr=False, compare=False)
 
     def check(self, key: str) -> CheckRow | None:
         if self._by_key is None or len(self._by_key) != len(self.checks):
@@ -105,11 +105,12 @@ class ClassData:
 
 def from_gradebook(book: Gradebook) -> ClassData:
     rows = exports.rows(book)
-    counting = {s.student: s.id for s in book.submissions() if s.counts}
+    submissions = book.submissions()
+    counting = {s.student: s.id for s in submissions if s.counts}
     checks, exercise_rows = _counting_results(book, set(counting.values()))
     history = _gradings(book)
     submissions_of: dict[str, list[int]] = defaultdict(list)
-    for submission in book.submissions():
+    for submission in submissions:
         submissions_of[submission.student].append(submission.id)
     students = []
     for row in rows:

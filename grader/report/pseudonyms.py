@@ -11,7 +11,7 @@ import dataclasses
 import hmac
 from hashlib import sha256
 
-from grader.report.data import CheckRow, ClassData, GradingRow, Student
+from grader.report.data import ClassData, Student
 
 
 def pseudonym(key: bytes, student_id: str) -> str:
@@ -35,10 +35,6 @@ def _student(student: Student, key: bytes) -> Student:
 
     checks = [dataclasses.replace(c, message=scrub(c.message)) for c in student.checks]
     gradings = [dataclasses.replace(g, reason=scrub(g.reason)) for g in student.gradings]
-    return _copy(student, alias, scrub(student.reason), checks, gradings)
-
-
-def _copy(student: Student, alias: str, reason: str, checks: list[CheckRow], gradings: list[GradingRow]) -> Student:
-    fresh = dataclasses.replace(student, key=alias, name="", reason=reason, checks=checks, gradings=gradings)
-    fresh._by_key = None
-    return fresh
+    return dataclasses.replace(
+        student, key=alias, name="", reason=scrub(student.reason), checks=checks, gradings=gradings
+    )

@@ -95,9 +95,14 @@ def write_assets(out: Path) -> None:
         (assets / name).write_text(static.joinpath(name).read_text(encoding="utf-8"), encoding="utf-8")
     bundle = assets / "vega.js"
     version = f"/* vl-convert-python {metadata.version('vl-convert-python')}: Vega, Vega-Lite, Vega-Embed */\n"
-    if not bundle.exists() or not bundle.read_text(encoding="utf-8").startswith(version):
+    if not bundle.exists() or _first_line(bundle) != version:
         bundle_js = vl_convert.javascript_bundle(None)  # type: ignore[arg-type]  # None is the default snippet
         bundle.write_text(version + bundle_js, encoding="utf-8")
+
+
+def _first_line(path: Path) -> str:
+    with open(path, encoding="utf-8", errors="replace") as stream:
+        return stream.readline()
 
 
 def class_charts(stats: ClassStats) -> dict[str, charts.Spec]:

@@ -26,6 +26,7 @@ import resource
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,8 +144,6 @@ def probe(root_layers: bool = True, limits: Limits = Limits()) -> Layers:
     off: dict[str, str] = {}
     is_root = os.geteuid() == 0
     namespaces = {"pidns": True, "netns": True, "userns": not is_root, "shm_mb": 16}
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(max_workers=2) as pool:  # the two probes that do not depend on each other, at once
         nobody = pool.submit(_python_for_nobody) if root_layers and is_root else None
         works, why = _jail_works(namespaces, sys.executable) if sys.platform == "linux" else (False, "not Linux")
