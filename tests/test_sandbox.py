@@ -224,3 +224,52 @@ def test_runs_have_the_ordinary_priority_under_a_higher_grader(
     finally:
         os.setpriority(os.PRIO_PROCESS, 0, before)
     assert result.value == 0
+
+
+def _tail_script(grandchild: bool) -> str:
+    """A parent whose child waits for a byte on stdin, then burns 0.3 s of CPU and exits (or
+    whose child has started a grandchild that does so, reaps it and exits); the parent reaps
+    the child, says so and waits for its own stdin to close."""
+    burn = "    os.read(0, 1)\n    t = time.process_time()\n    while time.process_time() - t < 0.3: pass\n    os._exit(0)\n"
+    if grandchild:
+        burn = "    if os.fork() == 0:\n" + textwrap.indent(burn, "    ") + "    os.wait()\n    os._exit(0)\n"
+    return (
+        "import os, sys, time\n"
+        "child = os.fork()\n"
+        "if child == 0:\n" + burn + "os.waitpid(child, 0)\n"
+        "print('reaped', flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+
+
+@pytest.mark.parametrize("grandchild", [False, True])
+def test_cpu_used_after_the_last_sample_is_credited_only_to_a_leaf(grandchild: bool) -> None:
+    """A child that works and is reaped between two samples gets that work from its reaper's
+    reaped-children CPU; a child seen with a child of its own gets nothing it was not seen
+    using, and neither does that grandchild (the growth could not be split between them)."""
+    import subprocess
+    import sys
+    import time as clock
+
+    from grader.sandbox.observer import TreeObserver
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _tail_script(grandchild)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    observer = TreeObserver(parent.pid)
+    deadline = clock.monotonic() + 30
+    while len(observer.sample()) < (3 if grandchild else 2) and clock.monotonic() < deadline:
+        clock.sleep(0.01)
+    assert parent.stdin is not None and parent.stdout is not None
+    parent.stdin.write(b"x")
+    parent.stdin.flush()
+    assert parent.stdout.readline() == b"reaped\n"  # no sample was taken meanwhile
+    observer.sample()
+    parent.stdin.close()
+    parent.wait(timeout=30)
+    others = [r for r in observer.records() if r.pid != parent.pid]
+    assert len(others) == (2 if grandchild else 1)
+    if grandchild:
+        assert sum(r.cpu_s for r in others) < 0.1
+    else:
+        assert 0.25 <= others[0].cpu_s <= 0.45

@@ -1,8 +1,9 @@
 """The scheduler: every run the checks will ask for, started ahead of them, several at once.
 
 Each check module lists in ``PREFETCH`` what its checks run (callables taking the module's
-:class:`Submission`); those that need the machine alone (the speedup measurements, marked
-with :func:`alone`) are listed the same way. When pytest has collected the checks, the
+:class:`Submission`); those that need the machine alone, marked with :func:`alone`, are
+listed the same way: the speedup measurements, and the runs that provoke a race (racing
+processes must run together, which other runs of ours on two cores can prevent). When pytest has collected the checks, the
 scheduler takes the machine alone and makes every such measurement back to back in one
 thread, then lets a pool of ``jobs`` threads make the shareable runs of every selected
 exercise and start method, in the order of the checks. A check finds its run made, in
@@ -33,7 +34,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def alone(function: F) -> F:
-    """Mark a prefetched run as one that takes the machine alone (a CPU-timing measurement)."""
+    """Mark a prefetched run as one that takes the machine alone (a CPU-timing measurement, or
+    a race provocation); the run's own request asks for it too, for a check that makes it first."""
     function._mpgrade_alone = True  # type: ignore[attr-defined]
     return function
 

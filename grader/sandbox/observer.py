@@ -92,6 +92,9 @@ class _Live:
     slept: float = 0.0
     sleeping_since: float | None = None  # stamp of the last sample that found it in a sleep
     sleep_trace: list[tuple[float, float]] = field(default_factory=list)
+    reaper: int = 0  # the parent as last seen (it reaps the process)
+    reaper_ticks: int = -1  # the reaper's reaped-children CPU when this process was last seen alive
+    leaf: bool = True  # never seen with children of its own, nor with reaped children's CPU
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ class _Stat:
     cpu_ticks: int
     start_ticks: int
     exit_code: int | None
+    child_ticks: int = 0  # CPU of the children it has reaped (cutime + cstime)
 
 
 def _read(path: str) -> bytes:
@@ -129,6 +133,7 @@ def read_stat(pid: int) -> _Stat | None:
         cpu_ticks=int(fields[11]) + int(fields[12]),
         start_ticks=int(fields[19]),
         exit_code=exit_code,
+        child_ticks=int(fields[13]) + int(fields[14]),
     )
 
 
@@ -216,6 +221,7 @@ class TreeObserver:
     claim_all_orphans: bool = False  # no other run of this grader runs meanwhile
     _pidns: str | None = None
     _records: dict[tuple[int, int], _Live] = field(default_factory=dict)
+    _alive_keys: set[tuple[int, int]] = field(default_factory=set)  # alive in the previous sample
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -268,6 +274,7 @@ class TreeObserver:
         if self.jailed and self._pidns is None:
             self._learn_namespace()
         alive: list[int] = []
+        seen: dict[int, tuple[_Live, _Stat]] = {}
         for pid in descendants(self.root, self.orphans()):
             stat = read_stat(pid)
             if stat is None:
@@ -284,20 +291,68 @@ class TreeObserver:
                     # fork server, the resource tracker): on a loaded machine that can take far longer than
                     # a few samples, and a stale line would make the fork server a worker and its workers helpers.
                     record.cmdline = read_cmdline(pid) or record.cmdline
+                seen[pid] = (record, stat)
                 if stat.state == "Z":
                     if not record.zombie:
                         record.zombie = True
                         if stat.exit_code is not None:
                             record.exit_code = exit_status_word(stat.exit_code)
+                        self._note_cpu(record, stat.cpu_ticks, now)  # a zombie keeps its final CPU time
                     continue
                 record.last_seen = now
-                if stat.cpu_ticks > record.cpu_ticks or not record.trace:
-                    record.cpu_ticks = max(record.cpu_ticks, stat.cpu_ticks)
-                    record.trace.append((now, record.cpu_ticks))
+                self._note_cpu(record, stat.cpu_ticks, now)
                 record.samples += 1  # ppid stays as first seen: reparenting at teardown must not change roles
                 self._note_sleep(record, pid, stat.state, now)
             alive.append(pid)
+        with self._lock:
+            self._settle_vanished(seen, now)
         return alive
+
+    @staticmethod
+    def _note_cpu(record: _Live, ticks: int, now: float) -> None:
+        if ticks > record.cpu_ticks or not record.trace:
+            record.cpu_ticks = max(record.cpu_ticks, ticks)
+            record.trace.append((now, record.cpu_ticks))
+
+    def _settle_vanished(self, seen: dict[int, tuple[_Live, _Stat]], now: float) -> None:
+        """Give a process that exited and was reaped between two samples the CPU it used after
+        the last one, from what its reaper's reaped-children CPU grew by meanwhile.
+
+        The kernel adds a reaped child's CPU to its parent's ``cutime``/``cstime``; a parent's
+        stat is read before its children's in a sample, so its figure in the sample where the
+        child was last seen alive does not hold the child yet. Credited only when the child was
+        never seen with children (so no observed process's CPU is counted twice) and is the only
+        child of that reaper to vanish in the interval; otherwise nothing is. The growth then is
+        the child's own work, plus that of any process the child started and reaped unseen
+        since it was last seen: work done in child processes either way, never the caller's.
+        Capped by the wall time since the child was last seen, times the cores."""
+        parents = {stat.ppid for _, stat in seen.values()}
+        for pid, (record, stat) in seen.items():
+            if stat.state == "Z":
+                continue
+            if stat.child_ticks or pid in parents:
+                record.leaf = False
+            parent = seen.get(stat.ppid)
+            record.reaper = stat.ppid
+            record.reaper_ticks = parent[1].child_ticks if parent is not None else -1
+        gone = [r for key, r in self._records.items() if key in self._alive_keys and r.pid not in seen]
+        by_reaper: dict[int, list[_Live]] = {}
+        for record in gone:
+            by_reaper.setdefault(record.reaper, []).append(record)
+        for reaper, vanished in by_reaper.items():
+            parent = seen.get(reaper)
+            if len(vanished) != 1 or parent is None or parent[1].state == "Z":
+                continue
+            record = vanished[0]
+            if not record.leaf or record.reaper_ticks < 0:
+                continue
+            grown = parent[1].child_ticks - record.reaper_ticks
+            cap = int((now - record.last_seen) * (os.cpu_count() or 1) * CLOCK_TICKS) + 1
+            final = record.cpu_ticks + min(max(0, grown - record.cpu_ticks), cap)
+            if grown > record.cpu_ticks and final > record.cpu_ticks:
+                record.cpu_ticks = final
+                record.trace.append((now, final))
+        self._alive_keys = {(r.pid, r.start_ticks) for r, st in seen.values() if st.state != "Z"}
 
     @staticmethod
     def _note_sleep(record: _Live, pid: int, state: str, now: float) -> None:
