@@ -85,9 +85,9 @@ def add_settings_options(command: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="sandbox runs to make at once (default 1; 4 on two cores grades about twice as fast on a quiet "
-        "machine, but is not yet proven to keep every verdict under load); the speedup measurements always "
-        "take the machine alone, across every grading on this machine",
+        help="sandbox runs to make at once (default 4 with two usable cores or more, else 1); the speedup "
+        "measurements and the runs that provoke races always take the machine alone, across every grading "
+        "on this machine",
     )
     limits = command.add_argument_group(
         "sandbox limits",
