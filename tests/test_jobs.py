@@ -155,3 +155,33 @@ def test_no_deadlock_when_a_check_starts_a_measurement_the_scheduler_has_not_rea
     builder.join(20)
     built[0].close()
     assert got == ["second"] and made == ["first", "second"]
+
+
+RACE_PAUSES = {"value_pause", "dict_pause", "list_pause"}
+
+
+def test_runs_that_provoke_a_race_take_the_machine_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that widens race windows and starts its processes together is made in the
+    measurement phase and asks for the machine alone itself (for a check that makes it
+    first): other runs of ours on two cores could keep the racing processes apart."""
+    import contextlib
+    import importlib
+    from unittest import mock
+
+    from grader.checks import support
+
+    requests: list[Any] = []
+    monkeypatch.setattr(support, "run", lambda request: requests.append(request) or mock.MagicMock())
+    provoking: dict[str, bool] = {}
+    for exercise in catalogue.EXERCISES:
+        module = importlib.import_module(f"grader.checks.test_{exercise.id}")
+        for planned in module.PREFETCH:
+            before = len(requests)
+            with contextlib.suppress(Exception):
+                planned(Submission(exercise, Path("."), "forkserver"))
+            for request in requests[before:]:
+                if request.barrier and set(request.amplify or {}) & RACE_PAUSES:
+                    name = f"{exercise.id}.{planned.__name__}"
+                    provoking[name] = request.exclusive and schedule.needs_machine_alone(planned)
+    assert {name.split(".")[0] for name in provoking} == {"ex07_value", "ex09_manager"}
+    assert all(provoking.values()), provoking
