@@ -230,7 +230,12 @@ def _tail_script(grandchild: bool) -> str:
     """A parent whose child waits for a byte on stdin, then burns 0.3 s of CPU and exits (or
     whose child has started a grandchild that does so, reaps it and exits); the parent reaps
     the child, says so and waits for its own stdin to close."""
-    burn = "    os.read(0, 1)\n    t = time.process_time()\n    while time.process_time() - t < 0.3: pass\n    os._exit(0)\n"
+    burn = (
+        "    os.read(0, 1)\n"
+        "    t = time.process_time()\n"
+        "    while time.process_time() - t < 0.3: pass\n"
+        "    os._exit(0)\n"
+    )
     if grandchild:
         burn = "    if os.fork() == 0:\n" + textwrap.indent(burn, "    ") + "    os.wait()\n    os._exit(0)\n"
     return (
