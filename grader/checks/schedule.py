@@ -6,11 +6,11 @@ listed the same way: the speedup measurements, and the runs that provoke a race 
 processes must run together, which other runs of ours on two cores can prevent). When
 pytest has collected the checks, the scheduler takes the machine alone and makes every
 such run back to back in one thread, then lets a pool of ``jobs`` threads make the
-shareable runs of every selected exercise and start method, in the order of the checks. A check finds its run made, in
-progress (it waits for it) or not started (it makes it itself; a scheduler's thread never
-waits for a run another thread is making, it moves on). Identical runs are made
-once whoever asks (``Submission.once``), so the results, and so the verdicts, do not depend
-on the schedule.
+shareable runs of every selected exercise and start method, in the order of the checks.
+A check finds its run made, in progress (it waits for it) or not started (it makes it
+itself; a scheduler's thread never waits for a run another thread is making, it moves
+on). Identical runs are made once whoever asks (``Submission.once``), so the results, and
+so the verdicts, do not depend on the schedule.
 
 The host-wide lock of :mod:`grader.sandbox.machine` bounds what runs at once: at most
 ``jobs`` shareable runs of this grading, and nothing at all of any grading while a run

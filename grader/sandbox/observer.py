@@ -223,6 +223,7 @@ class TreeObserver:
     _records: dict[tuple[int, int], _Live] = field(default_factory=dict)
     _alive_keys: set[tuple[int, int]] = field(default_factory=set)  # alive in the previous sample
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _sampling: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -269,7 +270,12 @@ class TreeObserver:
                 return
 
     def sample(self) -> list[int]:
-        """Take one snapshot; returns the pids alive (not zombies) in it."""
+        """Take one snapshot; returns the pids alive (not zombies) in it. Snapshots are taken one
+        at a time (the launcher takes some between the thread's), each against the one before."""
+        with self._sampling:
+            return self._sample()
+
+    def _sample(self) -> list[int]:
         now = time.monotonic()
         if self.jailed and self._pidns is None:
             self._learn_namespace()
