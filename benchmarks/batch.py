@@ -14,6 +14,7 @@ small and a large class (``--scale``, graded on one fast exercise).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -23,6 +24,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -123,16 +126,38 @@ def compare(serial: dict, batch: dict) -> tuple[int, list[str]]:
     return judged, differ
 
 
-def throughput(args: argparse.Namespace) -> None:
+@dataclass(frozen=True)
+class Baseline:
+    """A class made in a scratch folder, graded one `mpgrade grade` at a time."""
+
+    scratch: Path
+    folder: Path
+    students: list[str]
+    extra: list[str]  # the -e options
+    wall: float
+    verdicts: dict[tuple[str, str, str], str]
+    log: Path
+
+
+@contextlib.contextmanager
+def serial_baseline(args: argparse.Namespace) -> Iterator[Baseline]:
     scratch = Path(tempfile.mkdtemp(prefix="mpgrade-bench-"))
     try:
         folder = scratch / "class"
         students = make_class(folder, args.size)
         extra = [arg for e in args.exercise for arg in ("-e", e)]
-        serial_wall, serial, log = serial_verdicts(folder, students, scratch, extra)
-        share = exclusive_share(log, serial_wall)
-        book, batch_log = scratch / "class.db", scratch / "batch-runs.jsonl"
-        command = batch_command(folder, book, "--at-once", str(args.at_once), *extra)
+        wall, verdicts, log = serial_verdicts(folder, students, scratch, extra)
+        yield Baseline(scratch, folder, students, extra, wall, verdicts, log)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def throughput(args: argparse.Namespace) -> None:
+    with serial_baseline(args) as base:
+        serial_wall, serial, students = base.wall, base.verdicts, base.students
+        share = exclusive_share(base.log, serial_wall)
+        book, batch_log = base.scratch / "class.db", base.scratch / "batch-runs.jsonl"
+        command = batch_command(base.folder, book, "--at-once", str(args.at_once), *base.extra)
         batch_wall, peak, done = run(command, batch_log)
         if done.returncode != 0:
             print(done.stdout, done.stderr)
@@ -157,8 +182,6 @@ def throughput(args: argparse.Namespace) -> None:
             f"  batch process peak RSS {peak / 2**20:.0f} MiB; gradebook "
             f"{book.stat().st_size / args.size / 1024:.0f} KiB per submission"
         )
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def task_overhead(tasks: int = 60) -> tuple[float, float]:
@@ -179,12 +202,8 @@ def task_overhead(tasks: int = 60) -> tuple[float, float]:
 
 def dask_throughput(args: argparse.Namespace) -> None:
     workers = int(args.dask.removeprefix("local:"))
-    scratch = Path(tempfile.mkdtemp(prefix="mpgrade-bench-"))
-    try:
-        folder = scratch / "class"
-        students = make_class(folder, args.size)
-        extra = [arg for e in args.exercise for arg in ("-e", e)]
-        serial_wall, serial, _ = serial_verdicts(folder, students, scratch, extra)
+    with serial_baseline(args) as base:
+        folder, extra, serial_wall, serial, scratch = base.folder, base.extra, base.wall, base.verdicts, base.scratch
         print(f"{args.size} submissions ({', '.join(extra) or 'all exercises'}) on {os.cpu_count()} cores")
         print(f"  serial `mpgrade grade` loop: {serial_wall:.1f} s ({serial_wall / args.size:.2f} s per submission)")
         plain = scratch / "plain.db"
@@ -207,8 +226,6 @@ def dask_throughput(args: argparse.Namespace) -> None:
             f"  Dask itself: a one-worker LocalCluster starts in {started:.2f} s; {per_task * 1000:.1f} ms per task "
             "(submit, schedule, run a no-op with 20 kB of files, gather)"
         )
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def scale(sizes: list[int], exercise: str) -> None:

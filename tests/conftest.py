@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -135,3 +136,13 @@ def run_cli(
 def checks_by_id(report: dict[str, Any], exercise: str) -> dict[str, dict[str, Any]]:
     entry = next(e for e in report["exercises"] if e["id"] == exercise)
     return {check["id"]: check for check in entry["checks"]}
+
+
+def gradings_committed(book: Path) -> int:
+    """Gradings committed to a gradebook so far, read while a batch may be writing it (0 until
+    the file is a gradebook)."""
+    try:
+        with sqlite3.connect(f"file:{book}?mode=ro", uri=True, timeout=1) as db:
+            return int(db.execute("SELECT count(*) FROM gradings").fetchone()[0])
+    except sqlite3.Error:
+        return 0

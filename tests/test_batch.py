@@ -24,7 +24,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import ROOT, checks_by_id, run_cli
+from conftest import ROOT, checks_by_id, gradings_committed, run_cli
 
 from grader.batch.gradebook import SCHEMA_VERSION, Gradebook
 
@@ -46,14 +46,6 @@ def make_class(root: Path) -> Path:
     return folder
 
 
-def committed(book: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{book}?mode=ro", uri=True, timeout=1) as db:
-            return int(db.execute("SELECT count(*) FROM gradings").fetchone()[0])
-    except sqlite3.Error:
-        return 0
-
-
 def batch_command(folder: Path, book: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "grader", "batch", str(folder), "--gradebook", str(book), "-e", EXERCISE, *extra]
 
@@ -65,10 +57,10 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Pat
     facts: dict[str, object] = {}
     killed = subprocess.Popen(batch_command(folder, book, "--at-once", "1", "-q"), cwd=ROOT, start_new_session=True)
     deadline = time.monotonic() + 300
-    while committed(book) < 2 and killed.poll() is None and time.monotonic() < deadline:
+    while gradings_committed(book) < 2 and killed.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     tree = psutil.Process(killed.pid).children(recursive=True) if killed.poll() is None else []
-    facts["committed_before_kill"] = committed(book)
+    facts["committed_before_kill"] = gradings_committed(book)
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait()
     gone_by = time.monotonic() + 20

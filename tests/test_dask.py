@@ -24,7 +24,7 @@ from typing import Any
 
 import psutil
 import pytest
-from conftest import ROOT, checks_by_id, run_cli
+from conftest import ROOT, checks_by_id, gradings_committed, run_cli
 
 from grader import __version__
 from grader.batch import cluster, intake, remote
@@ -335,20 +335,12 @@ def test_a_submission_that_ends_every_worker_is_recorded_with_that_reason() -> N
     assert "ended every Dask worker it ran on" in (committed[0][2] or "")
 
 
-def _committed(book: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{book}?mode=ro", uri=True, timeout=1) as db:
-            return int(db.execute("SELECT count(*) FROM gradings").fetchone()[0])
-    except sqlite3.Error:
-        return 0
-
-
 @pytest.mark.slow
 def test_a_client_killed_mid_batch_leaves_nothing_and_resumes(tmp_path: Path) -> None:
     folder, book = _make_class(tmp_path), tmp_path / "class.db"
     client = _batch(folder, book, "local:2")
     deadline = time.monotonic() + 300
-    while _committed(book) < 1 and client.poll() is None and time.monotonic() < deadline:
+    while gradings_committed(book) < 1 and client.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     tree = [p.pid for p in psutil.Process(client.pid).children(recursive=True)]
     client.kill()
