@@ -341,7 +341,7 @@ class TreeObserver:
             parent = seen.get(stat.ppid)
             record.reaper = stat.ppid
             record.reaper_ticks = parent[1].child_ticks if parent is not None else -1
-        gone = [r for key, r in self._records.items() if key in self._alive_keys and r.pid not in seen]
+        gone = [self._records[key] for key in self._alive_keys if key[0] not in seen]
         by_reaper: dict[int, list[_Live]] = {}
         for record in gone:
             by_reaper.setdefault(record.reaper, []).append(record)
