@@ -1,19 +1,28 @@
-"""Race benchmark: racy and locked counters under every start method, R times each.
+"""Race benchmark: how often a stressed run catches a race, racy and locked, under load.
 
-For ex07 (``counter.value += 1``) and ex09 (``d[w] = d.get(w, 0) + 1``), prints how
-often the stressed run lost updates: racy variants must lose them every time, locked
-ones never. Each run uses the same instrumentation as the grader's safety checks.
+For ex07 (``counter.value += 1``, through ``parallel_count`` and the grader's own
+``parallel_increment`` around the student's ``increment``) and ex09 (the managed dict of
+``count_words``), prints how often the stressed run lost updates: racy variants must
+lose them every time, locked ones never. Each run is the grader's own stressed run (same
+request: start barrier, widened windows, the sandbox). ``--at-once K`` makes K of the same
+run at the same time, each round, beside ``--busy`` busy-loop processes: the load a
+grading's shareable runs put on each other, and worse.
 
     python benchmarks/races.py --rounds 20
+    python benchmarks/races.py --rounds 10 --at-once 4 --busy 1 --methods forkserver
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -26,65 +35,87 @@ from grader.sandbox.launcher import run  # noqa: E402
 from grader.sandbox.results import Call, RunRequest  # noqa: E402
 
 ISOLATION = Isolation(Limits(), probe())
-
-VARIANTS = {
-    "racy": ROOT / "tests" / "submissions" / "racy",
-    "locked": ROOT / "solutions",
-}
+SUBMISSIONS = ROOT / "tests" / "submissions"
+Exact = Callable[[Path, str], tuple[bool, float]]
 
 
-def ex07_exact(folder: Path, method: str) -> tuple[bool, float]:
-    n_procs, times = ex07.STRESS
-    result = run(
+def _stressed(module: str, folder: Path, method: str, call: Call, amplify: dict[str, float], barrier: int) -> Any:
+    return run(
         RunRequest(
-            "ex07_value",
+            module,
             folder,
-            (Call("parallel_count", (n_procs, times)),),
-            barrier=n_procs,
+            (call,),
+            barrier=barrier,
             start_method=method,
             isolation=ISOLATION,
-            amplify=ex07.AMPLIFY,
+            amplify=amplify,
             timeout=60,
         )
     )
+
+
+def ex07_count(folder: Path, method: str) -> tuple[bool, float]:
+    n_procs, times = ex07.STRESS
+    result = _stressed("ex07_value", folder, method, Call("parallel_count", (n_procs, times)), ex07.AMPLIFY, n_procs)
     return result.value == n_procs * times, result.wall_s or 0.0
 
 
-def ex09_exact(folder: Path, method: str) -> tuple[bool, float]:
+def ex07_increment(folder: Path, method: str) -> tuple[bool, float]:
+    n_procs, times = ex07.STRESS
+    call = Call("parallel_increment", (n_procs, times), target="driver")
+    result = _stressed("ex07_value", folder, method, call, ex07.AMPLIFY, n_procs)
+    return result.value == n_procs * times, result.wall_s or 0.0
+
+
+def ex09_words(folder: Path, method: str) -> tuple[bool, float]:
     words = ex09.STRESS_WORDS
-    result = run(
-        RunRequest(
-            "ex09_manager",
-            folder,
-            (Call("count_words", (words, 2)),),
-            start_method=method,
-            isolation=ISOLATION,
-            amplify=ex09.AMPLIFY,
-            timeout=60,
-        )
-    )
+    result = _stressed("ex09_manager", folder, method, Call("count_words", (words, 2)), ex09.AMPLIFY, 2)
     return result.value == dict(Counter(words)), result.wall_s or 0.0
+
+
+RUNS: tuple[tuple[str, Exact, tuple[str, ...]], ...] = (
+    ("ex07 parallel_count", ex07_count, ("racy", "racy_doors", "locked")),
+    ("ex07 increment", ex07_increment, ("racy", "racy_doors", "locked")),
+    ("ex09 count_words", ex09_words, ("racy", "racy_snapshot", "locked")),
+)
+
+
+def folder_of(variant: str) -> Path:
+    return ROOT / "solutions" if variant == "locked" else SUBMISSIONS / variant
+
+
+def trials(pool: ThreadPoolExecutor, is_exact: Exact, folder: Path, method: str, rounds: int, at_once: int) -> list:
+    """``rounds`` times, ``at_once`` identical runs at the same time."""
+    outcomes: list[tuple[bool, float]] = []
+    for _ in range(rounds):
+        outcomes += pool.map(lambda _: is_exact(folder, method), range(at_once))
+    return outcomes
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--at-once", type=int, default=1, help="identical stressed runs made at the same time")
+    parser.add_argument("--busy", type=int, default=0, help="busy-loop processes to run meanwhile")
+    parser.add_argument("--methods", nargs="+", default=["fork", "spawn", "forkserver"])
     args = parser.parse_args()
     subreaper.become_subreaper()
-    print(f"{'exercise':<10} {'variant':<7} {'method':<11} {'exact':>6} {'lost':>5} {'max run s':>10}")
-    for label, is_exact in (("ex07", ex07_exact), ("ex09", ex09_exact)):
-        for variant, folder in VARIANTS.items():
-            for method in ("fork", "spawn", "forkserver"):
-                exact = 0
-                longest = 0.0
-                for _ in range(args.rounds):
-                    ok, wall = is_exact(folder, method)
-                    exact += ok
-                    longest = max(longest, wall)
-                print(
-                    f"{label:<10} {variant:<7} {method:<11} {exact:>6} {args.rounds - exact:>5} {longest:>10.2f}",
-                    flush=True,
-                )
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    print(f"{args.rounds} rounds, {args.at_once} at once, {args.busy} busy loop(s)")
+    print(f"{'run':<20} {'variant':<14} {'method':<11} {'exact':>6} {'lost':>5} {'max run s':>10}")
+    try:
+        with ThreadPoolExecutor(max_workers=args.at_once) as pool:
+            for label, is_exact, variants in RUNS:
+                for variant in variants:
+                    for method in args.methods:
+                        outcomes = trials(pool, is_exact, folder_of(variant), method, args.rounds, args.at_once)
+                        exact = sum(ok for ok, _ in outcomes)
+                        longest = max(wall for _, wall in outcomes)
+                        row = f"{label:<20} {variant:<14} {method:<11} {exact:>6} {len(outcomes) - exact:>5}"
+                        print(f"{row} {longest:>10.2f}", flush=True)
+    finally:
+        for loop in loops:
+            loop.kill()
 
 
 if __name__ == "__main__":

@@ -96,6 +96,20 @@ def useful_parallelism(shares: Sequence[float]) -> float:
     return total / max(shares) if shares and max(shares) > 0 else 1.0
 
 
+CLEAR_INFLATION = 1.25  # a pass settled on one round: the children's CPU under this over the work's
+
+
+def settled_on_first_round(verdict: SpeedupVerdict, inflation: float, useful: float | None) -> bool:
+    """Whether a verdict judged on one round of runs can stand without a second: a pass whose
+    recorded calls show the work shared out (``useful`` known) and whose children used about
+    the CPU of the work (a burner's extra CPU, read against a serial CPU that swings by up to
+    1.4x on a shared host, stays above ``CLEAR_INFLATION``). The second round is there for
+    a correct submission disturbed in the first (parallelism is the best of the runs); a
+    clear pass has shown what it must. Anything else gets the second round, as it always did.
+    """
+    return verdict.decision is Decision.PASS and useful is not None and inflation < CLEAR_INFLATION
+
+
 def _fails_on_any_machine(
     inflation: float, useful: float | None, repeated: float | None, effective_workers: int
 ) -> str | None:

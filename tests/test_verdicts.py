@@ -1,13 +1,20 @@
 """Verdict logic on synthetic figures: no clock, no processes, no machine speed."""
 
+from types import SimpleNamespace
+
+import pytest
+
+from grader.checks import speedup
 from grader.verdicts import (
     Decision,
+    SpeedupVerdict,
     fail_threshold,
     judge_cpu_spread,
     judge_speedup,
     overlap_samples,
     parallelism,
     pass_threshold,
+    settled_on_first_round,
     useful_parallelism,
     work_inflation,
 )
@@ -153,3 +160,40 @@ def test_overlap_of_lifetimes() -> None:
     assert overlap_samples([(0.0, 1.0), (0.5, 2.0)]) == 0.5
     assert overlap_samples([(0.0, 1.0), (1.0, 2.0)]) == 0.0
     assert overlap_samples([(0.0, 1.0)]) == 0.0
+
+
+def test_only_a_clear_pass_settles_on_one_round() -> None:
+    passed = judge_speedup([1.7], [1.0], [0.6], 2)
+    assert passed.decision is Decision.PASS
+    assert settled_on_first_round(passed, inflation=1.05, useful=2.0)
+    assert not settled_on_first_round(passed, inflation=1.05, useful=None)  # the calls were not recorded
+    assert not settled_on_first_round(passed, inflation=1.3, useful=2.0)  # a pass, but CPU to spare: confirm it
+    waiting = judge_speedup([0.98], [1.0], [1.0], 2)
+    assert not settled_on_first_round(waiting, inflation=1.0, useful=2.0)
+
+
+@pytest.mark.parametrize(
+    ("first", "inflation", "rounds"),
+    [(Decision.PASS, 1.05, 1), (Decision.PASS, 1.4, 2), (Decision.NEED_REFERENCE, 1.0, 2)],
+)
+def test_a_measurement_takes_a_second_round_unless_the_first_settles_it(
+    monkeypatch: pytest.MonkeyPatch, first: Decision, inflation: float, rounds: int
+) -> None:
+    made: list[int] = []
+
+    def fake_rounds(submission: object, name: str, workers: int, count: int, into: speedup.Measurement) -> bool:
+        made.append(count)
+        return True
+
+    def fake_judge(result: speedup.Measurement, effective: int, final: bool = False) -> SpeedupVerdict:
+        decision = first if len(made) == 1 else Decision.PASS
+        return SpeedupVerdict(decision, 1.7, 1.5, None, effective, "synthetic")
+
+    monkeypatch.setattr(speedup, "_rounds", fake_rounds)
+    monkeypatch.setattr(speedup, "_judge", fake_judge)
+    monkeypatch.setattr(speedup.Measurement, "inflation", lambda self: inflation)
+    monkeypatch.setattr(speedup.Measurement, "useful", lambda self: 2.0)
+    fake = SimpleNamespace(start_method="forkserver")
+    result = speedup._measure(fake, "count_primes_parallel", [10, 20], 2, "count_primes_below")  # type: ignore[arg-type]
+    assert sum(made) == rounds
+    assert result.verdict is not None and result.verdict.decision is Decision.PASS

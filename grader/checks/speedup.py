@@ -22,12 +22,14 @@ from grader.verdicts import (
     judge_cpu_spread,
     judge_speedup,
     parallelism,
+    settled_on_first_round,
     useful_parallelism,
     work_cpu,
     work_inflation,
 )
 
-FIRST_ROUNDS = 2
+FIRST_ROUNDS = 1  # a clear pass is settled on it (verdicts.settled_on_first_round)
+CONFIRM_ROUNDS = 1  # otherwise one more round before any reference run
 CALIBRATION_ROUNDS = 2
 IDLE_STARTUP_CPU_S = 0.02
 
@@ -191,7 +193,8 @@ def _measure_alone(
 def _measure(submission: Submission, name: str, limits: list[int], workers: int, worker_function: str) -> Measurement:
     """Alternate parallel and serial runs; calibrate against the reference only if needed.
 
-    A clear pass needs no reference. Otherwise more rounds follow, each submission run
+    A clear pass on the first round stands; anything else gets a second round, and a clear
+    pass then needs no reference either. Otherwise more rounds follow, each submission run
     followed by the grader's reference run in the next slot, so that a fail requires the
     submission to stay serial while the machine shows parallelism right around it (a
     burst of load from elsewhere slows both, and then the check is skipped, not failed).
@@ -199,6 +202,11 @@ def _measure(submission: Submission, name: str, limits: list[int], workers: int,
     result = Measurement(submission.start_method, list(limits), worker_function)
     effective = min(workers, usable_cpus(), len(limits))
     if not _rounds(submission, name, workers, FIRST_ROUNDS, result):
+        return result
+    result.verdict = _judge(result, effective)
+    if settled_on_first_round(result.verdict, result.inflation(), result.useful()):
+        return result
+    if not _rounds(submission, name, workers, CONFIRM_ROUNDS, result):
         return result
     result.verdict = _judge(result, effective)
     if result.verdict.decision is not Decision.NEED_REFERENCE:
