@@ -86,7 +86,7 @@ def add_settings_options(command: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="sandbox runs to make at once (default 4 with two usable cores or more, else 1); the speedup "
-        "measurements and the runs that provoke races always take the machine alone, across every grading "
+        "measurements and ex09's stressed word count always take the machine alone, across every grading "
         "on this machine",
     )
     limits = command.add_argument_group(

@@ -2,8 +2,9 @@
 
 Each check module lists in ``PREFETCH`` what its checks run (callables taking the module's
 :class:`Submission`); those that need the machine alone, marked with :func:`alone`, are
-listed the same way: the speedup measurements, and the runs that provoke a race (racing
-processes must run together, which other runs of ours on two cores can prevent). When
+listed the same way: the speedup measurements, and a race provoked through a few long
+windows (ex09's stressed word count: a lag between its two processes, which other runs of
+ours on two cores cause, can put the windows of one key out of step). When
 pytest has collected the checks, the scheduler takes the machine alone and makes every
 such run back to back in one thread, then lets a pool of ``jobs`` threads make the
 shareable runs of every selected exercise and start method, in the order of the checks.
