@@ -33,6 +33,11 @@ def sleepy(seconds):
     time.sleep(seconds)
     return "woke"
 
+def naps(count, seconds):
+    for _ in range(count):
+        time.sleep(seconds)
+    return "rested"
+
 def quit_hard():
     os._exit(7)
 
@@ -98,8 +103,14 @@ def test_time_limit_with_stacks(module: Path) -> None:
 
 def test_stall_is_reported_before_the_time_limit(module: Path) -> None:
     result = call(module, "sleepy", 30, timeout=20.0, stall_s=1.0)
-    assert result.outcome == "timeout" and "no process used any CPU for 1 s" in (result.hang or "")
+    assert result.outcome == "timeout" and "no process used any CPU or woke up for 1 s" in (result.hang or "")
     assert result.duration_s < 10
+
+
+def test_short_sleeps_are_no_stall(module: Path) -> None:
+    """Ten naps of 0.3 s use less than a 10 ms tick of CPU in 3 s, but the process wakes for each."""
+    result = call(module, "naps", 10, 0.3, timeout=20.0, stall_s=1.0)
+    assert result.outcome == "returned" and result.value == "rested", result.hang
 
 
 def test_exit_mid_call_is_a_crash_with_its_status(module: Path) -> None:

@@ -27,7 +27,7 @@ from grader.errors import SandboxError
 from grader.sandbox import evidence, machine, runlog, subreaper, warm
 from grader.sandbox.boot import _mpgrade_wire as wire
 from grader.sandbox.isolation import Plan, boot_copy, plan
-from grader.sandbox.observer import ProcessRecord, TreeObserver
+from grader.sandbox.observer import ProcessRecord, TreeObserver, read_wakeups
 from grader.sandbox.results import MAX_API_EVENTS, ApiEvent, ErrorInfo, RunRequest, RunResult, WatchedCall
 from grader.sandbox.scratch import Scratch, copy_submission
 from grader.sandbox.stacks import ProcessStack, parse_dump
@@ -207,13 +207,13 @@ class Run:
     def converse(self) -> tuple[str, float | None, float | None, dict[str, Any]]:
         """Collect one call's messages: (outcome, started_at, returned_at, final message).
 
-        The outcome is 'timeout' when the call outlives the request's timeout, or when no
-        process of the tree used any CPU for ``stall_s`` seconds (every process waiting:
-        a deadlock, reported long before the timeout).
+        The outcome is 'timeout' when the call outlives the request's timeout, or when for
+        ``stall_s`` seconds no process of the tree used CPU, woke up, started or ended (every
+        process waiting: a deadlock, reported long before the timeout).
         """
         deadline = time.monotonic() + self.request.timeout
         started: float | None = None
-        progress_cpu, progress_at = self.observer.total_cpu(), time.monotonic()
+        progress, progress_at = self.progress(), time.monotonic()
         while True:
             now = time.monotonic()
             kind, stamp, message = self.next_message(min(deadline, now + STALL_POLL_S))
@@ -226,11 +226,18 @@ class Run:
                 return "crashed", started, None, message
             if time.monotonic() >= deadline:
                 return "timeout", started, None, {"limit_s": self.request.timeout}
-            cpu = self.observer.total_cpu()
-            if cpu > progress_cpu:
-                progress_cpu, progress_at = cpu, time.monotonic()
+            now_progress = self.progress()
+            if now_progress != progress:
+                progress, progress_at = now_progress, time.monotonic()
             elif self.request.stall_s and time.monotonic() - progress_at >= self.request.stall_s:
                 return "timeout", started, None, {"stalled_s": self.request.stall_s}
+
+    def progress(self) -> tuple[int, frozenset[int], int]:
+        """What changes while any process of the tree does anything: the CPU ticks used, the
+        processes alive, and how often their main threads woke. A process that sleeps in short
+        steps (a loop of ``time.sleep``) uses less than a tick of CPU for seconds, but wakes."""
+        alive = frozenset(self.observer.sample())
+        return self.observer.total_cpu(), alive, sum(read_wakeups(pid) for pid in alive)
 
     def leftovers(self) -> tuple[ProcessRecord, ...]:
         alive = set(self.observer.sample())
@@ -460,7 +467,8 @@ def _call_result(base: RunResult, call: _CallRecord) -> RunResult:
 
 def _hang_words(final: dict[str, Any]) -> str:
     if "stalled_s" in final:
-        return f"no process used any CPU for {final['stalled_s']:g} s: every process was waiting (a deadlock)"
+        quiet = f"{final['stalled_s']:g} s"
+        return f"no process used any CPU or woke up for {quiet}: every process was waiting (a deadlock)"
     return f"it was still running after {final.get('limit_s', 0):g} s"
 
 

@@ -75,6 +75,18 @@ def read_syscall(pid: int) -> int | None:
     return int(first) if first.lstrip(b"-").isdigit() else None
 
 
+def read_wakeups(pid: int) -> int:
+    """Context switches of the process's main thread so far (``/proc/PID/status``): each time
+    it blocked or was preempted. They grow whenever it wakes from a sleep or a wait, however
+    little CPU it then uses (CPU time counts in ticks of 10 ms); 0 when the process is gone."""
+    try:
+        status = _read(f"/proc/{pid}/status")
+    except OSError:
+        return 0
+    switches = (b"voluntary_ctxt_switches:", b"nonvoluntary_ctxt_switches:")
+    return sum(int(line.split()[1]) for line in status.splitlines() if line.startswith(switches))
+
+
 @dataclass
 class _Live:
     pid: int
