@@ -5,8 +5,10 @@ speedup measurements, from ``MPGRADE_RUN_LOG``) and the bound that share puts on
 overlap (1 / share), whether both gave the same verdict on every check judged in both,
 then the batch process's peak memory and the gradebook's size per submission for a
 small and a large class (``--scale``, graded on one fast exercise).
+Repeated ``--at-once``/``--jobs`` grade the class once per combination against one serial loop.
 
     python benchmarks/batch.py                      # 12 mixed submissions, all nine exercises
+    python benchmarks/batch.py --at-once 2 --at-once 3 --jobs 4 --jobs 6   # each batch setting against one serial loop
     python benchmarks/batch.py --scale 12,120       # memory and gradebook size as the class grows
     python benchmarks/batch.py --dask local:2       # 1 and 2 Dask workers against the serial loop; Dask's overhead
 """
@@ -156,32 +158,30 @@ def throughput(args: argparse.Namespace) -> None:
     with serial_baseline(args) as base:
         serial_wall, serial, students = base.wall, base.verdicts, base.students
         share = exclusive_share(base.log, serial_wall)
-        book, batch_log = base.scratch / "class.db", base.scratch / "batch-runs.jsonl"
-        command = batch_command(base.folder, book, "--at-once", str(args.at_once), *base.extra)
-        batch_wall, peak, done = run(command, batch_log)
-        if done.returncode != 0:
-            print(done.stdout, done.stderr)
-        judged, differ = compare(serial, batch_verdicts(book))
         bound = 1 / share if share else float("inf")
-        speedup = serial_wall / batch_wall
         print(f"{args.size} submissions ({', '.join(sorted({s.split('-', 1)[1] for s in students}))})")
         print(f"  serial `mpgrade grade` loop: {serial_wall:.1f} s, {args.size / serial_wall * 60:.1f} per minute")
-        print(
-            f"  `mpgrade batch --at-once {args.at_once}`: {batch_wall:.1f} s, "
-            f"{args.size / batch_wall * 60:.1f} per minute"
-        )
-        print(f"  batch / serial throughput: {speedup:.2f}x")
-        print(
-            f"  share of a grading with the machine alone: {share:.1%}; bound on any overlap: {bound:.2f}x; "
-            f"batch reached {speedup / bound:.0%} of it"
-        )
-        print(f"  checks judged in both: {judged}; different verdicts: {len(differ)}")
-        for line in differ:
-            print(f"    {line}")
-        print(
-            f"  batch process peak RSS {peak / 2**20:.0f} MiB; gradebook "
-            f"{book.stat().st_size / args.size / 1024:.0f} KiB per submission"
-        )
+        print(f"  share of a grading with the machine alone: {share:.1%}; bound on any overlap: {bound:.2f}x")
+        jobs = args.jobs or [None]
+        for index, (at_once, job) in enumerate((a, j) for a in args.at_once or [2] for j in jobs):
+            options = ["--at-once", str(at_once), *(["--jobs", str(job)] if job else [])]
+            book, batch_log = base.scratch / f"class-{index}.db", base.scratch / f"batch-runs-{index}.jsonl"
+            batch_wall, peak, done = run(batch_command(base.folder, book, *options, *base.extra), batch_log)
+            if done.returncode != 0:
+                print(done.stdout, done.stderr)
+            judged, differ = compare(serial, batch_verdicts(book))
+            speedup = serial_wall / batch_wall
+            print(
+                f"  `mpgrade batch {' '.join(options)}`: {batch_wall:.1f} s, {args.size / batch_wall * 60:.1f} per "
+                f"minute; batch / serial throughput {speedup:.2f}x, {speedup / bound:.0%} of the bound"
+            )
+            print(f"    checks judged in both: {judged}; different verdicts: {len(differ)}")
+            for line in differ:
+                print(f"      {line}")
+            print(
+                f"    batch process peak RSS {peak / 2**20:.0f} MiB; gradebook "
+                f"{book.stat().st_size / args.size / 1024:.0f} KiB per submission"
+            )
 
 
 def task_overhead(tasks: int = 60) -> tuple[float, float]:
@@ -249,6 +249,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=12, help="submissions in the throughput comparison")
     parser.add_argument("--at-once", type=int, default=2, help="as mpgrade batch --at-once")
+    parser.add_argument(
+        "--jobs", type=int, help="as mpgrade batch --jobs (default: mpgrade's); the serial loop keeps its default"
+    )
     parser.add_argument("-e", "--exercise", action="append", default=[], help="exercises (default: all)")
     parser.add_argument("--scale", default="", help="comma-separated class sizes for the memory figures")
     parser.add_argument("--scale-exercise", default="ex08_array")
