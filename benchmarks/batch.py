@@ -248,9 +248,11 @@ def scale(sizes: list[int], exercise: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=12, help="submissions in the throughput comparison")
-    parser.add_argument("--at-once", type=int, default=2, help="as mpgrade batch --at-once")
     parser.add_argument(
-        "--jobs", type=int, help="as mpgrade batch --jobs (default: mpgrade's); the serial loop keeps its default"
+        "--at-once", type=int, action="append", help="as mpgrade batch --at-once (default 2); repeat to compare"
+    )
+    parser.add_argument(
+        "--jobs", type=int, action="append", help="as mpgrade batch --jobs (default: mpgrade's); repeat to compare"
     )
     parser.add_argument("-e", "--exercise", action="append", default=[], help="exercises (default: all)")
     parser.add_argument("--scale", default="", help="comma-separated class sizes for the memory figures")
