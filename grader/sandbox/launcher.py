@@ -236,11 +236,7 @@ class Run:
         """What changes while any process of the tree does anything: the CPU ticks used, the
         processes alive, and how often their main threads woke. A process that sleeps in short
         steps (a loop of ``time.sleep``) uses less than a tick of CPU for seconds, but wakes."""
-        try:
-            alive = frozenset(self.observer.sample())
-        except (OSError, ValueError, IndexError):  # one bad read: counted as a change, never a stall
-            self.observer.failed_samples += 1
-            alive = frozenset()
+        alive = self.observer.alive()
         return self.observer.total_cpu(), alive, sum(read_wakeups(pid) for pid in alive)
 
     def leftovers(self) -> tuple[ProcessRecord, ...]:

@@ -381,6 +381,12 @@ class TreeObserver:
             record.sleep_trace.append((now, record.slept))
         record.sleeping_since = now if asleep else None
 
+    def alive(self) -> frozenset[int]:
+        """The processes alive (not zombies) in the latest sample (the thread takes one every
+        ``interval``)."""
+        with self._lock:
+            return frozenset(pid for pid, _ in self._alive_keys)
+
     def total_cpu(self) -> int:
         """CPU clock ticks used so far by every process seen (exited ones included)."""
         with self._lock:
