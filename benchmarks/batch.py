@@ -2,9 +2,11 @@
 
 Prints both throughputs, the share of a grading that must have the machine alone (the
 speedup measurements, from ``MPGRADE_RUN_LOG``) and the bound that share puts on any
-overlap (1 / share), whether both gave the same verdict on every check judged in both,
-then the batch process's peak memory and the gradebook's size per submission for a
-small and a large class (``--scale``, graded on one fast exercise).
+overlap (1 / share), the bound the machine's CPU puts on it (the serial loop's wall time
+over the time its whole-machine CPU takes on every core, from ``/proc/stat``), whether
+both gave the same verdict on every check judged in both, then the batch process's peak
+memory and the gradebook's size per submission for a small and a large class
+(``--scale``, graded on one fast exercise).
 Repeated ``--at-once``/``--jobs`` grade the class once per combination against one serial loop.
 
     python benchmarks/batch.py                      # 12 mixed submissions, all nine exercises
@@ -35,6 +37,9 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from machine_cpu import busy_between, busy_seconds  # noqa: E402
+
+from grader.environment import usable_cpus  # noqa: E402
 from grader.sandbox import runlog  # noqa: E402
 
 FLAWED = ["decoy_tasks", "decoy_shared", "deadlock", "racy_doors", "burner", "uneven_chunks"]
@@ -90,10 +95,13 @@ def exclusive_share(log: Path, wall: float) -> float:
     return sum(r.ended - r.granted for r in runs if r.exclusive) / wall if wall else 0.0
 
 
-def serial_verdicts(folder: Path, students: list[str], scratch: Path, extra: list[str]) -> tuple[float, dict, Path]:
+def serial_verdicts(
+    folder: Path, students: list[str], scratch: Path, extra: list[str]
+) -> tuple[float, float | None, dict, Path]:
     log = scratch / "serial-runs.jsonl"
     verdicts: dict[tuple[str, str, str], str] = {}
     wall = 0.0
+    busy = busy_seconds()
     for student in students:
         report = scratch / f"{student}.json"
         seconds, _, _ = run(
@@ -103,7 +111,7 @@ def serial_verdicts(folder: Path, students: list[str], scratch: Path, extra: lis
         for exercise in json.loads(report.read_text())["exercises"]:
             for check in exercise["checks"]:
                 verdicts[(student, exercise["id"], check["id"])] = check["status"]
-    return wall, verdicts, log
+    return wall, busy_between(busy, busy_seconds()), verdicts, log
 
 
 def batch_verdicts(book: Path) -> dict[tuple[str, str, str], str]:
@@ -137,6 +145,7 @@ class Baseline:
     students: list[str]
     extra: list[str]  # the -e options
     wall: float
+    cpu: float | None  # the whole machine's busy CPU seconds during the serial loop
     verdicts: dict[tuple[str, str, str], str]
     log: Path
 
@@ -148,8 +157,8 @@ def serial_baseline(args: argparse.Namespace) -> Iterator[Baseline]:
         folder = scratch / "class"
         students = make_class(folder, args.size)
         extra = [arg for e in args.exercise for arg in ("-e", e)]
-        wall, verdicts, log = serial_verdicts(folder, students, scratch, extra)
-        yield Baseline(scratch, folder, students, extra, wall, verdicts, log)
+        wall, cpu, verdicts, log = serial_verdicts(folder, students, scratch, extra)
+        yield Baseline(scratch, folder, students, extra, wall, cpu, verdicts, log)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -162,11 +171,20 @@ def throughput(args: argparse.Namespace) -> None:
         print(f"{args.size} submissions ({', '.join(sorted({s.split('-', 1)[1] for s in students}))})")
         print(f"  serial `mpgrade grade` loop: {serial_wall:.1f} s, {args.size / serial_wall * 60:.1f} per minute")
         print(f"  share of a grading with the machine alone: {share:.1%}; bound on any overlap: {bound:.2f}x")
+        if base.cpu:
+            cores = usable_cpus()
+            print(
+                f"  whole machine busy during the loop: {base.cpu:.1f} CPU-s, {base.cpu / args.size:.2f} per "
+                f"submission, {base.cpu / (cores * serial_wall):.0%} of {cores} cores; bound the CPU puts on any "
+                f"overlap: {cores * serial_wall / base.cpu:.2f}x"
+            )
         jobs = args.jobs or [None]
         for index, (at_once, job) in enumerate((a, j) for a in args.at_once or [2] for j in jobs):
             options = ["--at-once", str(at_once), *(["--jobs", str(job)] if job else [])]
             book, batch_log = base.scratch / f"class-{index}.db", base.scratch / f"batch-runs-{index}.jsonl"
+            busy = busy_seconds()
             batch_wall, peak, done = run(batch_command(base.folder, book, *options, *base.extra), batch_log)
+            batch_cpu = busy_between(busy, busy_seconds())
             if done.returncode != 0:
                 print(done.stdout, done.stderr)
             judged, differ = compare(serial, batch_verdicts(book))
@@ -175,6 +193,10 @@ def throughput(args: argparse.Namespace) -> None:
                 f"  `mpgrade batch {' '.join(options)}`: {batch_wall:.1f} s, {args.size / batch_wall * 60:.1f} per "
                 f"minute; batch / serial throughput {speedup:.2f}x, {speedup / bound:.0%} of the bound"
             )
+            if batch_cpu:
+                cores = usable_cpus()
+                used = batch_cpu / (cores * batch_wall)
+                print(f"    whole machine busy: {batch_cpu:.1f} CPU-s, {used:.0%} of {cores} cores")
             print(f"    checks judged in both: {judged}; different verdicts: {len(differ)}")
             for line in differ:
                 print(f"      {line}")

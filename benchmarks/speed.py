@@ -2,8 +2,10 @@
 
 Prints, per exercise (each graded alone) and in total (all nine, end to end as a student
 runs ``mpgrade grade solutions``, the median of ``--rounds``): wall time, CPU time of the
-whole process tree, the inherent wait, the sandbox runs made and their start-up, next to
-a bare ``python -c pass`` of the sandbox's interpreter measured in the same run.
+process tree as ``getrusage`` sees it and of the whole machine (``/proc/stat``: what a
+grading really costs on a machine that runs nothing else), the inherent wait, the sandbox
+runs made and their start-up, next to a bare ``python -c pass`` of the sandbox's
+interpreter measured in the same run.
 
 - The inherent wait is the critical path of an ideal schedule of the runs the checks
   declare (``PREFETCH`` in each check module): the runs that need the machine alone back
@@ -37,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from machine_cpu import busy_between, busy_seconds  # noqa: E402
+
 from grader import catalogue  # noqa: E402
 from grader.checks import schedule  # noqa: E402
 from grader.config import default_jobs  # noqa: E402
@@ -51,6 +55,7 @@ BOOT = JAIL.parent  # the sandbox's boot files, the grader's serial prime count 
 class Grading:
     wall_s: float
     cpu_s: float
+    machine_cpu_s: float | None  # every core's busy time meanwhile (/proc/stat)
     runs: list[runlog.RunTimes]
     ok: bool
     output: str = ""
@@ -104,11 +109,13 @@ def grade_once(command: list[str], cwd: Path, env: dict[str, str]) -> Grading:
     with tempfile.TemporaryDirectory(prefix="mpgrade-speed-") as scratch:
         log = Path(scratch) / "runs.jsonl"
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        busy = busy_seconds()
         begun = time.monotonic()
         report = Path(scratch) / "report.json"
         command = [*command, "--json", str(report)]
         done = subprocess.run(command, cwd=cwd, env={**env, runlog.LOG_VAR: str(log)}, capture_output=True, check=False)
         wall = time.monotonic() - begun
+        machine = busy_between(busy, busy_seconds())
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         runs = runlog.read(str(log)) if log.exists() else []
@@ -123,7 +130,7 @@ def grade_once(command: list[str], cwd: Path, env: dict[str, str]) -> Grading:
                 )
                 or output
             )
-    return Grading(wall, cpu, runs, done.returncode == 0, output)
+    return Grading(wall, cpu, machine, runs, done.returncode == 0, output)
 
 
 def startup_ms(runs: list[runlog.RunTimes]) -> str:
@@ -170,7 +177,15 @@ def main() -> None:
     all_runs = [r for g in gradings for r in g.runs]
     median_wall = statistics.median(walls)
     print(f"\nall nine, end to end: wall {', '.join(f'{w:.2f}' for w in walls)} s; median {median_wall:.2f} s")
-    print(f"  CPU (whole tree) median {statistics.median(g.cpu_s for g in gradings):.2f} s")
+    print(f"  CPU (process tree, getrusage) median {statistics.median(g.cpu_s for g in gradings):.2f} s")
+    machine = [g.machine_cpu_s for g in gradings if g.machine_cpu_s is not None]
+    if machine:
+        cores = usable_cpus()
+        median_busy = statistics.median(machine)
+        print(
+            f"  CPU (whole machine busy, /proc/stat) median {median_busy:.2f} s: "
+            f"{median_busy / (cores * median_wall):.0%} of {cores} cores over the median wall"
+        )
     print(f"  inherent wait {floor:.2f} s; wall / inherent {median_wall / floor:.2f}")
     runs_per = {len(g.runs) for g in gradings}
     print(
