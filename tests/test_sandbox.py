@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from grader.sandbox import subreaper
-from grader.sandbox.launcher import run, run_all
+from grader.sandbox.launcher import BOOT_DIR, run, run_all
 from grader.sandbox.results import Call, RunRequest, RunResult
 
 subreaper.become_subreaper()
@@ -289,3 +292,45 @@ def test_cpu_used_after_the_last_sample_is_credited_only_to_a_leaf(grandchild: b
         assert sum(r.cpu_s for r in others) < 0.1
     else:
         assert 0.25 <= others[0].cpu_s <= 0.45
+
+
+def _instrumented(code: str, config: dict[str, object], timeout: float = 30.0) -> str:
+    """Run ``code`` in an interpreter with the sandbox's instrumentation, as a child of a sandbox."""
+    env = {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "PYTHONPATH": str(BOOT_DIR),
+        "MPGRADE_SANDBOX": json.dumps(config),
+        "MPGRADE_ROOT_PID": "1",  # another process is the sandbox's first interpreter
+    }
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_the_start_methods_helpers_do_not_pause_but_what_they_fork_does() -> None:
+    # A fork server that paused as it started would hold up every worker it forks: with a
+    # pause of 60 s the interpreter would not end within the 30 s limit.
+    assert _instrumented("print('up')  # multiprocessing.forkserver", {"child_pause": 60.0}) == "up"
+    forked = """
+import os, time
+begun = time.monotonic()
+read, write = os.pipe()
+if os.fork() == 0:
+    os.write(write, str(time.monotonic() - begun).encode())
+    os._exit(0)
+os.wait()
+print(os.read(read, 64).decode())  # multiprocessing.forkserver
+"""
+    assert float(_instrumented(forked, {"child_pause": 1.0})) >= 1.0
+
+
+def test_the_resource_tracker_carries_no_instrumentation_but_stack_dumps(tmp_path: Path) -> None:
+    config = {
+        "stacks_dir": str(tmp_path),
+        "api": {"dir": str(tmp_path), "submission": str(tmp_path)},
+        "watch": {"dir": str(tmp_path), "module": "ex99_sample", "functions": ["square"]},
+    }
+    show = "import sys, faulthandler; print(sorted(m for m in sys.modules if m.startswith('_mpgrade')))"
+    assert _instrumented(show, config) == "['_mpgrade_api', '_mpgrade_hooks', '_mpgrade_watch', '_mpgrade_wire']"
+    assert _instrumented(show + "  # multiprocessing.resource_tracker", config) == "[]"
+    assert len(list(tmp_path.glob("*.txt"))) == 2  # both can dump their stacks

@@ -168,13 +168,22 @@ def _is_root() -> bool:
 
 
 def _is_helper() -> bool:
+    """The interpreter was started as (or forked from) multiprocessing's resource tracker or
+    fork server."""
     command = " ".join(getattr(sys, "orig_argv", []))
     return "multiprocessing.resource_tracker" in command or "multiprocessing.forkserver" in command
 
 
+def _is_tracker() -> bool:
+    return "multiprocessing.resource_tracker" in " ".join(getattr(sys, "orig_argv", []))
+
+
 def _on_child_start(action) -> None:  # type: ignore[no-untyped-def]
-    """Run ``action`` first thing in every child: spawned ones now, forked ones after each fork."""
-    if not _is_root():
+    """Run ``action`` first thing in every child: spawned ones now, forked ones after each fork.
+
+    The start method's helpers (the fork server, the resource tracker) are no such child: a
+    fork server that paused would delay every worker it forks, which pause themselves."""
+    if not _is_root() and not _is_helper():
         action()
     os.register_at_fork(after_in_child=action)
 
@@ -211,6 +220,8 @@ def _install() -> None:
     if not raw or getattr(time, "_mpgrade_installed", False):
         return
     config = json.loads(raw)
+    if _is_tracker():  # multiprocessing's own bookkeeping: it runs no code of the submission
+        config = {"stacks_dir": config.get("stacks_dir")}
     if config.get("start_method"):
         _install_start_method(config["start_method"])
     if config.get("stacks_dir"):
