@@ -24,7 +24,7 @@ from typing import Any
 
 import psutil
 import pytest
-from conftest import ROOT, checks_by_id, gradings_committed, run_cli
+from conftest import ROOT, checks_by_id, gradings_committed, run_cli, sandbox_pids
 
 from grader import __version__
 from grader.batch import cluster, intake, remote
@@ -117,21 +117,9 @@ def dask_cluster(tmp_path: Path) -> Iterator[Cluster]:
         started.close()
 
 
-def _sandboxes() -> set[int]:
-    """Every sandbox process on the machine (they carry MPGRADE_SANDBOX in their environment)."""
-    found = set()
-    for entry in os.listdir("/proc"):
-        try:
-            if entry.isdigit() and b"MPGRADE_SANDBOX=" in Path(f"/proc/{entry}/environ").read_bytes():
-                found.add(int(entry))
-        except OSError:
-            continue
-    return found
-
-
 def _grading_in(pid: int) -> bool:
     """Whether a sandbox runs below process ``pid``."""
-    for sandbox in _sandboxes():
+    for sandbox in sandbox_pids():
         try:
             if pid in {p.pid for p in psutil.Process(sandbox).parents()}:
                 return True

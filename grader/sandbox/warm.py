@@ -68,6 +68,8 @@ class Launcher:
             "LC_ALL": "C.UTF-8",
             "PYTHONIOENCODING": "utf-8",
             "PYTHONDONTWRITEBYTECODE": "1",
+            # what every process of a warm run shows as its starting environment (/proc/PID/environ)
+            **({"MPGRADE_TAG": os.environ["MPGRADE_TAG"]} if os.environ.get("MPGRADE_TAG") else {}),
         }
         script = boot / "_mpgrade_zygote.py"
         self.process = subprocess.Popen(
