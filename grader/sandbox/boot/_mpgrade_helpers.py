@@ -12,13 +12,14 @@ fork that runs the same command (``-c ...``) in the forked process, which holds 
 the passed file descriptors. What the fork server forks later is as clean of the
 submission's state as a fresh fork server's workers are: fork-only code still fails.
 Both helpers are children of the harness, as multiprocessing expects, and multiprocessing
-in the harness finds them running and uses them. The grader learns their pids from the
-harness before the submission is imported (a message the submission cannot have sent),
-since their command lines are the harness's.
+in the harness finds them running and uses them. Their command lines are the harness's,
+so the harness names their pids to the grader, which believes only the first such
+message, sent before the submission is imported (the submission's code can write to the
+harness's pipe, but only later).
 
-Two differences from a fork server started later: it preloads ``__main__`` (the harness,
-as the default does) whatever the submission passes to ``set_forkserver_preload``, and it
-runs even in a run whose code never uses forkserver (it then only waits).
+Two differences from a fork server started when the submission first needs one: what the
+submission passes to ``set_forkserver_preload`` comes too late for it, and it runs even in
+a run whose code never uses forkserver (it then only waits).
 """
 
 from __future__ import annotations
