@@ -29,21 +29,21 @@ os.environ["MPGRADE_TAG"] = SESSION_TMP  # passed on into every sandbox: how the
 tempfile.tempdir = None
 
 
-def sandbox_pids(marker: bytes | None = SESSION_TMP.encode()) -> set[int]:
-    """Processes on the machine that belong to a sandbox (of this test session, by default).
+def sandbox_pids() -> set[int]:
+    """Processes on the machine that belong to a sandbox of this test session.
 
     A process started as a fresh interpreter carries the sandbox's configuration in the
     environment it started with; a process of a warm run (forked by the launcher, and all
     it forks) carries the launcher's, with the session's tag, and lives in the run's PID
     namespace, not in ours."""
-    ours = os.readlink("/proc/self/ns/pid")
+    marker, ours = SESSION_TMP.encode(), os.readlink("/proc/self/ns/pid")
     found = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             environ = Path(f"/proc/{entry}/environ").read_bytes()
-            if marker is not None and marker not in environ:
+            if marker not in environ:
                 continue
             if b"MPGRADE_SANDBOX=" in environ or (
                 b"MPGRADE_TAG=" in environ and os.readlink(f"/proc/{entry}/ns/pid") != ours

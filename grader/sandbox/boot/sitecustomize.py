@@ -170,12 +170,15 @@ def _is_root() -> bool:
 def _is_helper() -> bool:
     """The interpreter was started as (or forked from) multiprocessing's resource tracker or
     fork server."""
-    command = " ".join(getattr(sys, "orig_argv", []))
-    return "multiprocessing.resource_tracker" in command or "multiprocessing.forkserver" in command
+    return _is_tracker() or "multiprocessing.forkserver" in _command()
+
+
+def _command() -> str:
+    return " ".join(getattr(sys, "orig_argv", []))
 
 
 def _is_tracker() -> bool:
-    return "multiprocessing.resource_tracker" in " ".join(getattr(sys, "orig_argv", []))
+    return "multiprocessing.resource_tracker" in _command()
 
 
 def _on_child_start(action) -> None:  # type: ignore[no-untyped-def]
