@@ -294,6 +294,46 @@ def test_cpu_used_after_the_last_sample_is_credited_only_to_a_leaf(grandchild: b
         assert 0.25 <= others[0].cpu_s <= 0.45
 
 
+@pytest.mark.parametrize("stale_samples", [1, 2])
+def test_a_child_reaped_after_its_reaper_was_read_is_credited_in_the_next_sample(
+    stale_samples: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sampling thread held up between reading a reaper and reading its child finds the child
+    gone while the reaper's reaped-children CPU does not hold it yet: the next sample credits
+    it; a child still unsettled after that sample is given up (nothing is credited later)."""
+    import subprocess
+    import sys
+    import time as clock
+
+    from grader.sandbox import observer as tree
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _tail_script(False)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    watcher = tree.TreeObserver(parent.pid)
+    deadline = clock.monotonic() + 30
+    while len(watcher.sample()) < 2 and clock.monotonic() < deadline:
+        clock.sleep(0.01)
+    before = tree.read_stat(parent.pid)
+    assert parent.stdin is not None and parent.stdout is not None and before is not None
+    parent.stdin.write(b"x")
+    parent.stdin.flush()
+    assert parent.stdout.readline() == b"reaped\n"
+    real = tree.read_stat
+    monkeypatch.setattr(tree, "read_stat", lambda pid: before if pid == parent.pid else real(pid))
+    for _ in range(stale_samples):
+        watcher.sample()  # the child is gone, its reaper read as it was before the reaping
+    monkeypatch.setattr(tree, "read_stat", real)
+    watcher.sample()
+    parent.stdin.close()
+    parent.wait(timeout=30)
+    child = next(r for r in watcher.records() if r.pid != parent.pid)
+    if stale_samples == 1:
+        assert 0.25 <= child.cpu_s <= 0.45
+    else:
+        assert child.cpu_s < 0.1
+
+
 def _instrumented(code: str, config: dict[str, object], timeout: float = 30.0) -> str:
     """Run ``code`` in an interpreter with the sandbox's instrumentation, as a child of a sandbox."""
     env = {

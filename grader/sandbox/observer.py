@@ -234,6 +234,7 @@ class TreeObserver:
     _pidns: str | None = None
     _records: dict[tuple[int, int], _Live] = field(default_factory=dict)
     _alive_keys: set[tuple[int, int]] = field(default_factory=set)  # alive in the previous sample
+    _unsettled: list[_Live] = field(default_factory=list)  # found gone in the previous sample, not yet credited
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _sampling: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -336,14 +337,17 @@ class TreeObserver:
         """Give a process that exited and was reaped between two samples the CPU it used after
         the last one, from what its reaper's reaped-children CPU grew by meanwhile.
 
-        The kernel adds a reaped child's CPU to its parent's ``cutime``/``cstime``; a parent's
-        stat is read before its children's in a sample, so its figure in the sample where the
-        child was last seen alive does not hold the child yet. Credited only when the child was
-        never seen with children (so no observed process's CPU is counted twice) and is the only
-        child of that reaper to vanish in the interval; otherwise nothing is. The growth then is
-        the child's own work, plus that of any process the child started and reaped unseen
-        since it was last seen: work done in child processes either way, never the caller's.
-        Capped by the wall time since the child was last seen, times the cores."""
+        The kernel adds a reaped child's CPU to its parent's ``cutime``/``cstime``. A sample
+        reads a parent's stat before its children's, and the sampling thread can be held up
+        between the two reads on a busy machine: a child found gone in one sample may have been
+        reaped after its parent was read, so the growth shows only in the next sample. A child
+        found gone is therefore settled in that sample or, failing that, in the next one, then
+        given up. Credited only when the child was never seen with children (so no observed
+        process's CPU is counted twice) and is the only child of that reaper awaiting
+        settlement; otherwise nothing is. The growth then is the child's own work, plus that of
+        any process started and reaped unseen meanwhile: work done in child processes either
+        way, never the caller's. Capped by the wall time since the child was last seen, times
+        the cores."""
         parents = {stat.ppid for _, stat in seen.values()}
         for pid, (record, stat) in seen.items():
             if stat.state == "Z":
@@ -355,8 +359,9 @@ class TreeObserver:
             record.reaper_ticks = parent[1].child_ticks if parent is not None else -1
         gone = [self._records[key] for key in self._alive_keys if key[0] not in seen]
         by_reaper: dict[int, list[_Live]] = {}
-        for record in gone:
+        for record in (*self._unsettled, *gone):
             by_reaper.setdefault(record.reaper, []).append(record)
+        self._unsettled = []
         for reaper, vanished in by_reaper.items():
             parent = seen.get(reaper)
             if len(vanished) != 1 or parent is None or parent[1].state == "Z":
@@ -364,13 +369,22 @@ class TreeObserver:
             record = vanished[0]
             if not record.leaf or record.reaper_ticks < 0:
                 continue
-            grown = parent[1].child_ticks - record.reaper_ticks
-            cap = int((now - record.last_seen) * (os.cpu_count() or 1) * CLOCK_TICKS) + 1
-            final = record.cpu_ticks + min(max(0, grown - record.cpu_ticks), cap)
-            if grown > record.cpu_ticks and final > record.cpu_ticks:
-                record.cpu_ticks = final
-                record.trace.append((now, final))
+            if not self._credit(record, parent[1].child_ticks, now) and any(record is g for g in gone):
+                self._unsettled.append(record)
         self._alive_keys = {(r.pid, r.start_ticks) for r, st in seen.values() if st.state != "Z"}
+
+    @staticmethod
+    def _credit(record: _Live, reaper_ticks: int, now: float) -> bool:
+        """Credit a vanished child with its reaper's reaped-children CPU growth since the child
+        was last seen alive; False when there was none to credit."""
+        grown = reaper_ticks - record.reaper_ticks
+        cap = int((now - record.last_seen) * (os.cpu_count() or 1) * CLOCK_TICKS) + 1
+        final = record.cpu_ticks + min(max(0, grown - record.cpu_ticks), cap)
+        if grown > record.cpu_ticks and final > record.cpu_ticks:
+            record.cpu_ticks = final
+            record.trace.append((now, final))
+            return True
+        return False
 
     @staticmethod
     def _note_sleep(record: _Live, pid: int, state: str, now: float) -> None:
