@@ -360,12 +360,16 @@ def test_the_sampling_thread_runs_ahead_of_the_sandboxes() -> None:
 
 def _instrumented(code: str, config: dict[str, object], timeout: float = 30.0) -> str:
     """Run ``code`` in an interpreter with the sandbox's instrumentation, as a child of a sandbox."""
+def _instrumented(code: str, config: dict[str, object], timeout: float = 30.0, root: bool = False) -> str:
+    """Run ``code`` in an interpreter with the sandbox's instrumentation, as a child of a
+    sandbox (``root``: as its first interpreter, the harness)."""
     env = {
         "PATH": os.environ.get("PATH", os.defpath),
         "PYTHONPATH": str(BOOT_DIR),
         "MPGRADE_SANDBOX": json.dumps(config),
-        "MPGRADE_ROOT_PID": "1",  # another process is the sandbox's first interpreter
     }
+    if not root:
+        env["MPGRADE_ROOT_PID"] = "1"  # another process is the sandbox's first interpreter
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
@@ -398,3 +402,91 @@ def test_the_resource_tracker_carries_no_instrumentation_but_stack_dumps(tmp_pat
     assert _instrumented(show, config) == "['_mpgrade_api', '_mpgrade_hooks', '_mpgrade_watch', '_mpgrade_wire']"
     assert _instrumented(show + "  # multiprocessing.resource_tracker", config) == "[]"
     assert len(list(tmp_path.glob("*.txt"))) == 2  # both can dump their stacks
+
+
+HELPERS_MODULE = """
+import os, sys, time
+from multiprocessing import Process, Queue
+
+IMPORTED_IN = os.getpid()  # the process that ran this module's import
+
+
+def _report(queue):
+    queue.put(IMPORTED_IN == os.getpid())
+
+
+def imported_afresh():
+    queue = Queue()
+    child = Process(target=_report, args=(queue,))
+    child.start()
+    fresh = queue.get(timeout=20)
+    child.join()
+    return fresh
+
+
+def _idle():
+    time.sleep(60)
+
+
+def forge_helpers():
+    import _mpgrade_wire
+    child = Process(target=_idle, daemon=True)
+    child.start()
+    time.sleep(0.2)
+    os.write(int(sys.argv[2]), _mpgrade_wire.dump_message("helpers", pids=[child.pid]))
+    return child.pid
+"""
+
+
+@pytest.fixture
+def helpers_module(tmp_path: Path) -> Path:
+    (tmp_path / "ex99_sample.py").write_text(textwrap.dedent(HELPERS_MODULE))
+    return tmp_path
+
+
+def test_forkserver_helpers_are_forked_before_the_import_and_known_as_helpers(module: Path) -> None:
+    result = call(module, "pool_squares", [1, 2, 3], start_method="forkserver")
+    assert result.outcome == "returned", (result.outcome, result.hang, result.stderr.text[-800:])
+    _, pool_pids = result.value
+    helpers = [p for p in result.processes if p.role == "helper"]
+    assert len(helpers) == 2  # the resource tracker and the fork server
+    main = next(p for p in result.processes if p.role == "main")
+    assert all(h.ppid == main.pid and h.cmdline == main.cmdline for h in helpers)  # forked, not executed
+    assert set(pool_pids) <= {p.pid for p in result.workers()}
+    assert not set(pool_pids) & {h.pid for h in helpers}
+    assert not result.left_running and "Traceback" not in result.stderr.text
+
+
+@pytest.mark.parametrize(("method", "fresh"), [("forkserver", True), ("spawn", True), ("fork", False)])
+def test_workers_of_the_forked_fork_server_import_the_submission_afresh(
+    helpers_module: Path, method: str, fresh: bool
+) -> None:
+    # A fork server forked after the import would hand its workers the submission's state:
+    # fork-only code would pass under forkserver.
+    result = call(helpers_module, "imported_afresh", start_method=method)
+    assert (result.outcome, result.value) == ("returned", fresh), result.stderr.text[-800:]
+
+
+def test_a_helpers_message_from_the_submission_is_ignored(helpers_module: Path) -> None:
+    result = call(helpers_module, "forge_helpers", start_method="forkserver")
+    assert result.outcome == "returned", (result.outcome, result.stderr.text[-800:])
+    assert [p.pid for p in result.left_running] == [result.value]
+    assert len([p for p in result.processes if p.role == "helper"]) == 2
+
+
+def test_a_forked_helper_does_not_pause_but_what_it_forks_does() -> None:
+    fork_helper = """
+import os, sys, _mpgrade_helpers
+command = [sys.executable, "-c", {code!r}]
+pid = _mpgrade_helpers._fork_instead(sys.executable, command, [])
+os.waitpid(pid, 0)
+"""
+    # With a pause of 60 s, a helper that paused would outlast the 30 s limit.
+    quick = fork_helper.format(code="print('helper ran', flush=True)")
+    assert _instrumented(quick, {"child_pause": 60.0}, root=True) == "helper ran"
+    forked = (
+        "import os, time; begun = time.monotonic(); read, write = os.pipe()\n"
+        "if os.fork() == 0: os.write(write, str(time.monotonic() - begun).encode()); os._exit(0)\n"
+        "os.wait(); print(os.read(read, 64).decode(), flush=True)"
+    )
+    assert float(_instrumented(fork_helper.format(code=forked), {"child_pause": 1.0}, root=True)) >= 1.0

@@ -97,6 +97,8 @@ class Run:
 
     def launch(self) -> None:
         self.ready_at: float | None = None
+        self.helpers_named = False
+        self.loaded = False
         self.oom_kills = 0
         self.cap_hits = 0
         ctl_read, self.ctl_write = os.pipe()
@@ -183,9 +185,25 @@ class Run:
         """The next message as (kind, stamp, message); kind 'timeout' or 'crashed' when none came."""
         while True:
             kind, stamp, message = self._next_message(deadline)
-            if kind != wire.READY or self.ready_at is not None:
+            if kind == wire.READY and self.ready_at is None:
+                self.ready_at = stamp  # start-up is over: noted, not reported as an outcome
+            elif kind == wire.HELPERS:
+                self._name_helpers(message)
+            else:
+                if kind in (wire.LOADED, wire.LOAD_ERROR):
+                    self.loaded = True
                 return kind, stamp, message
-            self.ready_at = stamp  # start-up is over: noted, not reported as an outcome
+
+    def _name_helpers(self, message: dict[str, Any]) -> None:
+        """The helpers the harness started before the import: taken from the first such message
+        only, and only before the import's outcome (the submission's code, which can write to
+        the harness's pipe, runs from the import on)."""
+        if self.helpers_named or self.loaded:
+            return
+        self.helpers_named = True
+        pids = message.get("pids")
+        if isinstance(pids, list) and all(type(pid) is int for pid in pids):
+            self.observer.mark_helpers(frozenset(pids))
 
     def _next_message(self, deadline: float) -> tuple[str, float, dict[str, Any]]:
         try:

@@ -250,6 +250,7 @@ class TreeObserver:
     _records: dict[tuple[int, int], _Live] = field(default_factory=dict)
     _alive_keys: set[tuple[int, int]] = field(default_factory=set)  # alive in the previous sample
     _unsettled: list[_Live] = field(default_factory=list)  # found gone in the previous sample, not yet credited
+    _helpers: set[tuple[int, int]] = field(default_factory=set)  # helpers named by the harness (mark_helpers)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _sampling: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -422,6 +423,15 @@ class TreeObserver:
         with self._lock:
             return sum(record.cpu_ticks for record in self._records.values())
 
+    def mark_helpers(self, own_pids: frozenset[int]) -> None:
+        """The processes of the tree with these pids (as the run sees them) are the start
+        method's helpers that the harness forked; their command line is the harness's."""
+        self.sample()
+        with self._lock:
+            for key, record in self._records.items():
+                if (record.ns_pid or record.pid) in own_pids and not record.zombie:
+                    self._helpers.add(key)
+
     def stop(self) -> tuple[ProcessRecord, ...]:
         self._stop.set()
         if self._thread is not None:
@@ -431,12 +441,13 @@ class TreeObserver:
     def records(self) -> tuple[ProcessRecord, ...]:
         with self._lock:
             live = list(self._records.values())
+            helpers = set(self._helpers)
         by_pid = {record.pid: record for record in live}
         return tuple(
             ProcessRecord(
                 pid=record.pid,
                 ppid=record.ppid,
-                role=_role(record, by_pid, self.root, self.jailed),
+                role=_role(record, by_pid, self.root, self.jailed, helpers),
                 cmdline=record.cmdline,
                 first_seen=record.first_seen,
                 last_seen=record.last_seen,
@@ -451,7 +462,9 @@ class TreeObserver:
         )
 
 
-def _role(record: _Live, by_pid: dict[int, _Live], root: int, jailed: bool) -> str:
+def _role(record: _Live, by_pid: dict[int, _Live], root: int, jailed: bool, helpers: set[tuple[int, int]]) -> str:
+    if (record.pid, record.start_ticks) in helpers:
+        return "helper"
     if record.pid == root:
         return "jail" if jailed else "main"
     if jailed and record.ppid == root:

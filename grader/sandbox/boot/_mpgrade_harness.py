@@ -8,7 +8,10 @@ of the submission hides a module of the standard library or of the grader), then
 (functions of the module, or drivers of ``_mpgrade_drivers``) one at a time, reporting
 over the result pipe:
 
-    ready, then loaded | load_error, then per call: started, then returned | raised | unsendable
+    ready, [helpers], then loaded | load_error, then per call: started, then returned | raised | unsendable
+
+Under forkserver on Linux, a request with calls first gets the start method's helpers
+started (``_mpgrade_helpers``), before the submission is imported, and names their pids.
 
 After each call it waits for the grader's ``next`` (or ``exit``), so that the grader can
 look at the process tree as it stood when the call returned; it leaves with ``os._exit``.
@@ -19,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
+import json
 import os
 import sys
 import traceback
@@ -164,6 +168,19 @@ def _call(channel: Channel, call: dict[str, Any], module: Any, directory: str) -
     channel.send(wire.RETURNED, value=encoded)
 
 
+def _start_helpers(channel: Channel, request: dict[str, Any]) -> None:
+    """Under forkserver, start its helpers now, while no code of the submission has run."""
+    try:
+        method = json.loads(os.environ.get("MPGRADE_SANDBOX", "{}")).get("start_method")
+    except ValueError:
+        return
+    if method != "forkserver" or not request.get("calls") or not sys.platform.startswith("linux"):
+        return
+    import _mpgrade_helpers
+
+    channel.send(wire.HELPERS, pids=_mpgrade_helpers.start())
+
+
 def main() -> None:
     channel = Channel(int(sys.argv[1]), int(sys.argv[2]))
     channel.send(wire.READY)
@@ -172,6 +189,7 @@ def main() -> None:
     # Last on the path: a stray file of the submission (json.py, _mpgrade_wire.py) must not
     # replace a module of the standard library or of the grader; spawned children inherit it.
     sys.path.append(directory)
+    _start_helpers(channel, request)
     try:
         module = importlib.import_module(request["module"])
     except BaseException as error:  # noqa: BLE001 - a failed import is reported, not raised

@@ -18,6 +18,7 @@ EXIT = "exit"
 
 # Harness -> grader (result pipe).
 READY = "ready"  # the interpreter is up, every layer on, no student code imported yet
+HELPERS = "helpers"  # the start method's helpers, started before the submission's import (their pids)
 LOADED = "loaded"
 LOAD_ERROR = "load_error"
 STARTED = "started"
@@ -25,7 +26,7 @@ RETURNED = "returned"
 RAISED = "raised"
 UNSENDABLE = "unsendable"
 
-HARNESS_KINDS = frozenset({READY, LOADED, LOAD_ERROR, STARTED, RETURNED, RAISED, UNSENDABLE})
+HARNESS_KINDS = frozenset({READY, HELPERS, LOADED, LOAD_ERROR, STARTED, RETURNED, RAISED, UNSENDABLE})
 MAX_LINE = 64 * 1024 * 1024
 
 

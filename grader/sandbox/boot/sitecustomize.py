@@ -37,6 +37,9 @@ import time
 _CONFIG_VAR = "MPGRADE_SANDBOX"
 _ROOT_VAR = "MPGRADE_ROOT_PID"
 _real_sleep = time.sleep
+helper_fork = False  # set while the harness forks a start method's helper (``_mpgrade_helpers``)
+_forked_helper = False  # this process is such a helper, or was forked by one
+_stack_dumps = None  # re-registers this process's stack dump file (a forked helper closes its files)
 
 
 def _install_start_method(method: str) -> None:
@@ -55,6 +58,8 @@ def _install_stack_dumps(stacks_dir: str) -> None:
         handle = open(os.path.join(stacks_dir, f"{os.getpid()}.txt"), "w")  # noqa: SIM115
         faulthandler.register(signal.SIGUSR1, file=handle, all_threads=True)
 
+    global _stack_dumps
+    _stack_dumps = register
     register()
     os.register_at_fork(after_in_child=register)
 
@@ -170,7 +175,7 @@ def _is_root() -> bool:
 def _is_helper() -> bool:
     """The interpreter was started as (or forked from) multiprocessing's resource tracker or
     fork server."""
-    return _is_tracker() or "multiprocessing.forkserver" in _command()
+    return _forked_helper or _is_tracker() or "multiprocessing.forkserver" in _command()
 
 
 def _command() -> str:
@@ -191,8 +196,20 @@ def _on_child_start(action) -> None:  # type: ignore[no-untyped-def]
     os.register_at_fork(after_in_child=action)
 
 
+def became_helper() -> None:
+    """Called in a helper the harness forked (``_mpgrade_helpers``): from now on this process
+    counts as a helper, and what it forks pauses as every child does."""
+    global helper_fork, _forked_helper
+    helper_fork, _forked_helper = False, True
+
+
+def reopen_stack_dumps() -> None:
+    if _stack_dumps is not None:
+        _stack_dumps()
+
+
 def _install_child_pause(pause: float) -> None:
-    _on_child_start(lambda: _real_sleep(pause))
+    _on_child_start(lambda: None if helper_fork else _real_sleep(pause))
 
 
 def _install_barrier(spec: dict) -> None:
