@@ -9,15 +9,12 @@ itself is only compared against it.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-SAMPLER_PRIORITY_BOOST = 5  # nice steps the sampling thread takes ahead of the sandboxes (where allowed)
 CMDLINE_SETTLE_S = 2.0  # how long after its first sighting a process's command line is read again
 
 
@@ -217,18 +214,6 @@ def descendants(root: int, extra_roots: tuple[int, ...] = ()) -> list[int]:
     return seen
 
 
-def _sample_ahead() -> None:
-    """Give the calling thread (the sampler) a higher priority than the sandboxes' processes,
-    where the grader may (root, or a raised limit): on a busy machine a sampling thread that
-    waits its turn behind them can miss a short-lived process entirely. Linux sets the
-    priority per thread; elsewhere, or without the right, nothing changes."""
-    if not sys.platform.startswith("linux"):
-        return
-    thread = threading.get_native_id()
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) - SAMPLER_PRIORITY_BOOST)
-
-
 def exit_status_word(code: int) -> int:
     """Decode the wait status stored in ``/proc/PID/stat`` into an exit code (-N: signal N)."""
     if code & 0x7F:
@@ -262,7 +247,6 @@ class TreeObserver:
         self._thread.start()
 
     def _loop(self) -> None:
-        _sample_ahead()
         while not self._stop.wait(self.interval):
             try:
                 self.sample()
