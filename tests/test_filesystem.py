@@ -237,7 +237,13 @@ def look():
         writable = error.strerror
     with open("/tmp/mine", "w") as handle:
         handle.write("x")
+    try:
+        open("/run/mpgrade/seen/999999", "w").close()
+        marks = True
+    except OSError as error:
+        marks = error.strerror
     return {
+        "marks_writable": marks,
         "root": sorted(os.listdir("/")),
         "tmp": tmp,
         "cwd": os.getcwd(),
@@ -283,6 +289,7 @@ def test_the_view_holds_only_what_a_run_needs(root_layers: bool, tmp_path: Path)
         assert view["tmp"] == [], "each run starts with an empty /tmp of its own"
         assert view["cwd"] == "/run/mpgrade/work"
         assert view["own_file_writable"] in ("Read-only file system", "Permission denied")
+        assert view["marks_writable"] in ("Read-only file system", "Permission denied")  # the grader's marks
         assert not view["course_visible"]
         assert view["processes"][0] == 1 and len(view["processes"]) <= 3, view["processes"]
     assert (tmp_path / "ex99_view.py").read_text() == VIEW_MODULE

@@ -57,6 +57,12 @@ def leave_one_running():
 def niceness():
     return os.getpriority(os.PRIO_PROCESS, 0)
 
+def brief():
+    worker = Process(target=square, args=(3,))
+    worker.start()
+    worker.join()
+    return worker.pid
+
 def escape():
     if os.fork() == 0:
         os.setsid()
@@ -240,6 +246,23 @@ def test_runs_have_the_ordinary_priority_under_a_higher_grader(
     assert result.value == 0
 
 
+def test_a_child_waits_until_the_observer_has_seen_it(module: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An observer that looks only every 0.5 s (a grader held up by a busy machine) still sees
+    a worker that would live 50 ms: the worker waits until the grader has marked it seen."""
+    import functools
+
+    from grader.sandbox import launcher
+    from grader.sandbox.isolation import Isolation, Limits, probe
+    from grader.sandbox.observer import TreeObserver
+
+    monkeypatch.setattr(launcher, "TreeObserver", functools.partial(TreeObserver, interval=0.5))
+    for isolation in (None, Isolation(Limits(), probe())):  # the jail: its own pids, a read-only mark
+        for method in ("fork", "forkserver"):
+            result = call(module, "brief", start_method=method, isolation=isolation)
+            assert result.outcome == "returned", (result.outcome, result.stderr.text[-800:])
+            assert result.value in {p.own_pid for p in result.workers()}, (method, isolation)
+
+
 def _tail_script(grandchild: bool) -> str:
     """A parent whose child waits for a byte on stdin, then burns 0.3 s of CPU and exits (or
     whose child has started a grandchild that does so, reaps it and exits); the parent reaps
@@ -334,8 +357,6 @@ def test_a_child_reaped_after_its_reaper_was_read_is_credited_in_the_next_sample
         assert child.cpu_s < 0.1
 
 
-def _instrumented(code: str, config: dict[str, object], timeout: float = 30.0) -> str:
-    """Run ``code`` in an interpreter with the sandbox's instrumentation, as a child of a sandbox."""
 def _instrumented(code: str, config: dict[str, object], timeout: float = 30.0, root: bool = False) -> str:
     """Run ``code`` in an interpreter with the sandbox's instrumentation, as a child of a
     sandbox (``root``: as its first interpreter, the harness)."""
@@ -349,6 +370,28 @@ def _instrumented(code: str, config: dict[str, object], timeout: float = 30.0, r
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
+
+
+def test_a_child_pauses_until_marked_seen_within_a_bound(tmp_path: Path) -> None:
+    code = """
+import os, time
+begun = time.monotonic()
+read, write = os.pipe()
+child = os.fork()
+if child == 0:
+    os.write(write, str(time.monotonic() - begun).encode())
+    os._exit(0)
+time.sleep(0.4)
+open(os.path.join(%r, str(child)), "w").close()
+os.waitpid(child, 0)
+print(os.read(read, 64).decode())
+"""
+    marked = float(_instrumented(code % str(tmp_path), {"child_pause": 0.01, "seen_dir": str(tmp_path)}))
+    assert 0.4 <= marked < 1.0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    unmarked = float(_instrumented(code % str(elsewhere), {"child_pause": 0.01, "seen_dir": str(tmp_path)}))
+    assert 1.0 <= unmarked < 10.0  # the bound (SEEN_WAIT_S), when the grader never marks it
 
 
 def test_the_start_methods_helpers_do_not_pause_but_what_they_fork_does() -> None:

@@ -52,6 +52,7 @@ def _environment(request: RunRequest, scratch: Path, boot: Path, directory: Path
     if request.amplify:
         config["amplify"] = request.amplify
     config["child_pause"] = max(request.min_lifetime_s, (request.amplify or {}).get("child_pause", 0.0))
+    config["seen_dir"] = str(scratch / Scratch.SEEN)
     if request.barrier > 1:
         config["barrier"] = {"k": request.barrier, "dir": str(scratch / "barrier"), "timeout": 5.0}
     if request.record_api:
@@ -136,6 +137,7 @@ class Run:
             jailed=bool(self.plan and self.plan.pidns),
             baseline_children=frozenset(subreaper.own_children()) - {self.proc.pid},
             claim_all_orphans=self.request.exclusive or machine.slots() == 1,
+            on_new=self._mark_seen,
         )
         self.observer.start()
         self.out = OutputReader(self.proc.stdout)
@@ -163,6 +165,12 @@ class Run:
             )
         except warm.LauncherGone:
             return None
+
+    def _mark_seen(self, own_pid: int) -> None:
+        """Tell a process of the run that the observer has seen it: a child's start pause lasts
+        until then (up to a bound), however late a busy machine lets the observer look."""
+        with contextlib.suppress(OSError):
+            os.close(os.open(self.scratch.seen / str(own_pid), os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW, 0o644))
 
     def control(self, kind: str, **fields: Any) -> None:
         # If the harness is gone, writing fails; its absence is reported by the message stream.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -231,6 +232,7 @@ class TreeObserver:
     failed_samples: int = 0
     baseline_children: frozenset[int] = frozenset()
     claim_all_orphans: bool = False  # no other run of this grader runs meanwhile
+    on_new: Callable[[int], None] | None = None  # told each new process's own pid, once, as first seen
     _pidns: str | None = None
     _records: dict[tuple[int, int], _Live] = field(default_factory=dict)
     _alive_keys: set[tuple[int, int]] = field(default_factory=set)  # alive in the previous sample
@@ -295,6 +297,7 @@ class TreeObserver:
             self._learn_namespace()
         alive: list[int] = []
         seen: dict[int, tuple[_Live, _Stat]] = {}
+        new: list[int] = []
         for pid in descendants(self.root, self.orphans()):
             stat = read_stat(pid)
             if stat is None:
@@ -306,6 +309,7 @@ class TreeObserver:
                         pid, stat.ppid, stat.start_ticks, read_cmdline(pid), now, now, ns_pid=read_ns_pid(pid)
                     )
                     self._records[(pid, stat.start_ticks)] = record
+                    new.append(record.ns_pid or record.pid)
                 elif not record.zombie and (record.samples < 4 or now - record.first_seen < CMDLINE_SETTLE_S):
                     # A child is first seen with its parent's command line, until it executes its own (the
                     # fork server, the resource tracker): on a loaded machine that can take far longer than
@@ -326,6 +330,9 @@ class TreeObserver:
             alive.append(pid)
         with self._lock:
             self._settle_vanished(seen, now)
+        if self.on_new is not None:
+            for own_pid in new:
+                self.on_new(own_pid)
         return alive
 
     @staticmethod

@@ -28,6 +28,7 @@ class Scratch:
     path: Path
     private: bool = False
     EVIDENCE = ("stacks", "rendezvous", "barrier", "api", "calls")
+    SEEN = "seen"  # the grader marks each process it has seen here; the run may only read it
 
     @property
     def inside(self) -> Path:
@@ -38,6 +39,11 @@ class Scratch:
     def boot(self) -> Path:
         """The grader's boot files as the run sees them."""
         return VIEW_BOOT if self.private else boot_copy()
+
+    @property
+    def seen(self) -> Path:
+        """Where the grader marks the processes it has seen (the grader's own, read-only to the run)."""
+        return self.path / self.SEEN
 
     @property
     def work(self) -> Path:
@@ -56,6 +62,8 @@ class Scratch:
             (self.path / name).mkdir()
         self.submission.mkdir()
         self.submission.chmod(0o755)  # the run reads its files; only the grader writes them
+        self.seen.mkdir()
+        self.seen.chmod(0o755)  # likewise
         if self.private:
             self.path.chmod(0o700)
             self.root.mkdir()
@@ -74,6 +82,7 @@ class Scratch:
             "shm_mb": limits.max_memory_mb,
             "owned": ["work", *self.EVIDENCE],
             "submission": [str(self.submission), str(VIEW_DIR / "submission")],
+            "seen": [str(self.seen), str(VIEW_DIR / self.SEEN)],
             "cwd": str(VIEW_DIR / "work"),
         }
 

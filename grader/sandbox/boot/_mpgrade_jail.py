@@ -13,9 +13,10 @@ The view is a new root on a small tmpfs holding only what a run needs: the syste
 read-only ``/usr`` (interpreter, standard library and shared libraries; site-packages
 hidden), the interpreter's own prefix, a few files of ``/etc``, a minimal ``/dev``, a
 fresh ``/proc`` of the PID namespace, the grader's boot files read-only, the
-submission's copy read-only, and one size-capped tmpfs (the run's disk) that holds the
-run's work directory, its evidence directories and ``/tmp`` and ``/var/tmp``. Nothing
-else of the machine is there: no course repository, no other run, no home directory.
+submission's copy and the grader's marks of the processes it has seen read-only,
+and one size-capped tmpfs (the run's disk) that holds the run's work directory, its
+evidence directories and ``/tmp`` and ``/var/tmp``. Nothing else of the machine is
+there: no course repository, no other run, no home directory.
 Everything the run writes vanishes with its mount namespace.
 """
 
@@ -152,8 +153,10 @@ def _build_view(view: dict, uid: int, gid: int) -> None:
         os.chmod(os.path.join(disk, name), 0o1777)
         os.makedirs(_inside(root, place), exist_ok=True)
         _mount(os.path.join(disk, name), _inside(root, place), None, MS_BIND, None)
-    source, at = view["submission"]
-    _bind(source, root, at=at)
+    for name in ("submission", "seen"):
+        if name in view:
+            source, at = view[name]
+            _bind(source, root, at=at)
     os.makedirs(_inside(root, "/proc"), exist_ok=True)
 
 

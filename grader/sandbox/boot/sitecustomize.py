@@ -18,7 +18,9 @@ children re-run this file). Each piece is idempotent and optional:
   widen race windows so a racy read-modify-write loses updates on every run;
 - ``child_pause``: every child process waits this long when it starts, so that even a
   worker with almost nothing to do lives long enough for the outside observer to see
-  it, and lifetimes show whether processes ran side by side;
+  it, and lifetimes show whether processes ran side by side; with ``seen_dir``, it then
+  waits on until the grader has marked it seen there (``<seen_dir>/<pid>``, at most
+  ``SEEN_WAIT_S``), so that a grader slowed down by a busy machine still sees it;
 - ``barrier``: the submission's own processes wait at their start until ``k`` of them
   have started, so that a race check's processes overlap however slowly they start
   (spawn); a manager's server and pool workers neither wait nor count;
@@ -37,6 +39,8 @@ import time
 _CONFIG_VAR = "MPGRADE_SANDBOX"
 _ROOT_VAR = "MPGRADE_ROOT_PID"
 _real_sleep = time.sleep
+SEEN_WAIT_S = 1.0  # the longest a child waits beyond its pause for the grader to see it
+SEEN_POLL_S = 0.005
 helper_fork = False  # set while the harness forks a start method's helper (``_mpgrade_helpers``)
 _forked_helper = False  # this process is such a helper, or was forked by one
 _stack_dumps = None  # re-registers this process's stack dump file (a forked helper closes its files)
@@ -208,8 +212,21 @@ def reopen_stack_dumps() -> None:
         _stack_dumps()
 
 
-def _install_child_pause(pause: float) -> None:
-    _on_child_start(lambda: None if helper_fork else _real_sleep(pause))
+def _install_child_pause(pause: float, seen_dir: str | None) -> None:
+    def wait() -> None:
+        if helper_fork:
+            return
+        _real_sleep(pause)
+        if seen_dir:
+            _until_seen(os.path.join(seen_dir, str(os.getpid())))
+
+    _on_child_start(wait)
+
+
+def _until_seen(mark: str) -> None:
+    deadline = time.monotonic() + SEEN_WAIT_S
+    while not os.path.exists(mark) and time.monotonic() < deadline:
+        _real_sleep(SEEN_POLL_S)
 
 
 def _install_barrier(spec: dict) -> None:
@@ -251,7 +268,7 @@ def _install() -> None:
     if config.get("amplify"):
         _install_amplifiers(config["amplify"])
     if config.get("child_pause"):
-        _install_child_pause(float(config["child_pause"]))
+        _install_child_pause(float(config["child_pause"]), config.get("seen_dir"))
     if config.get("barrier"):
         _install_barrier(config["barrier"])
     if config.get("api"):
