@@ -85,7 +85,7 @@ def add_settings_options(command: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="sandbox runs to make at once (default 4 with two usable cores or more, else 1); the speedup "
+        help="sandbox runs to make at once (default 6 with two usable cores or more, else 1); the speedup "
         "measurements and ex09's stressed word count always take the machine alone, across every grading "
         "on this machine",
     )
