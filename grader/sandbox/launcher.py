@@ -39,6 +39,11 @@ STACK_WAIT_S = 0.4
 STALL_POLL_S = 0.25
 
 
+def _child_pause(request: RunRequest) -> float:
+    """How long each child of the run waits as it starts (then until the grader has seen it)."""
+    return max(request.min_lifetime_s, (request.amplify or {}).get("child_pause", 0.0))
+
+
 def _environment(request: RunRequest, scratch: Path, boot: Path, directory: Path) -> dict[str, str]:
     config: dict[str, Any] = {"start_method": request.start_method, "stacks_dir": str(scratch / "stacks")}
     if request.sleep is not None:
@@ -51,8 +56,9 @@ def _environment(request: RunRequest, scratch: Path, boot: Path, directory: Path
         }
     if request.amplify:
         config["amplify"] = request.amplify
-    config["child_pause"] = max(request.min_lifetime_s, (request.amplify or {}).get("child_pause", 0.0))
-    config["seen_dir"] = str(scratch / Scratch.SEEN)
+    config["child_pause"] = _child_pause(request)
+    if config["child_pause"]:
+        config["seen_dir"] = str(scratch / Scratch.SEEN)
     if request.barrier > 1:
         config["barrier"] = {"k": request.barrier, "dir": str(scratch / "barrier"), "timeout": 5.0}
     if request.record_api:
@@ -137,7 +143,7 @@ class Run:
             jailed=bool(self.plan and self.plan.pidns),
             baseline_children=frozenset(subreaper.own_children()) - {self.proc.pid},
             claim_all_orphans=self.request.exclusive or machine.slots() == 1,
-            on_new=self._mark_seen,
+            on_new=self._mark_seen if _child_pause(self.request) else None,  # no pause (timed runs): none waits
         )
         self.observer.start()
         self.out = OutputReader(self.proc.stdout)

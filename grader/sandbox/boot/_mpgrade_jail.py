@@ -154,9 +154,8 @@ def _build_view(view: dict, uid: int, gid: int) -> None:
         os.makedirs(_inside(root, place), exist_ok=True)
         _mount(os.path.join(disk, name), _inside(root, place), None, MS_BIND, None)
     for name in ("submission", "seen"):
-        if name in view:
-            source, at = view[name]
-            _bind(source, root, at=at)
+        source, at = view[name]
+        _bind(source, root, at=at)
     os.makedirs(_inside(root, "/proc"), exist_ok=True)
 
 
