@@ -357,6 +357,59 @@ def test_a_child_reaped_after_its_reaper_was_read_is_credited_in_the_next_sample
         assert child.cpu_s < 0.1
 
 
+_ZOMBIE_SIBLING = """
+import os, sys, time
+def burn():
+    begun = time.process_time()
+    while time.process_time() - begun < 0.3:
+        pass
+first = os.fork()
+if first == 0:
+    burn()
+    os._exit(0)
+second = os.fork()
+if second == 0:
+    os.read(0, 1)
+    burn()
+    os._exit(0)
+os.waitid(os.P_PID, first, os.WEXITED | os.WNOWAIT)
+print('first-exited', flush=True)
+os.waitpid(second, 0)
+os.waitpid(first, 0)
+print('reaped', flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_zombie_siblings_cpu_is_not_credited_again_to_a_child_reaped_with_it() -> None:
+    """A child found as a zombie already holds its CPU; when its parent reaps it together with
+    a sibling between two samples, the parent's reaped-children CPU grows by both, and only the
+    sibling's part is the sibling's (not the two burns of 0.3 s each)."""
+    import subprocess
+    import sys
+    import time as clock
+
+    from grader.sandbox.observer import TreeObserver
+
+    parent = subprocess.Popen([sys.executable, "-c", _ZOMBIE_SIBLING], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert parent.stdin is not None and parent.stdout is not None
+    observer = TreeObserver(parent.pid)
+    deadline = clock.monotonic() + 30
+    while len(observer.sample()) < 3 and clock.monotonic() < deadline:
+        clock.sleep(0.01)
+    assert parent.stdout.readline() == b"first-exited\n"
+    observer.sample()  # the first child, a zombie, with its 0.3 s; the second alive
+    parent.stdin.write(b"x")
+    parent.stdin.flush()
+    assert parent.stdout.readline() == b"reaped\n"  # both reaped, no sample meanwhile
+    observer.sample()
+    parent.stdin.close()
+    parent.wait(timeout=30)
+    first, second = sorted((r for r in observer.records() if r.pid != parent.pid), key=lambda r: r.pid)
+    assert 0.25 <= first.cpu_s <= 0.45
+    assert 0.25 <= second.cpu_s <= 0.45
+
+
 def _instrumented(code: str, config: dict[str, object], timeout: float = 30.0, root: bool = False) -> str:
     """Run ``code`` in an interpreter with the sandbox's instrumentation, as a child of a
     sandbox (``root``: as its first interpreter, the harness)."""

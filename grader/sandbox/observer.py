@@ -107,6 +107,7 @@ class _Live:
     sleep_trace: list[tuple[float, float]] = field(default_factory=list)
     reaper: int = 0  # the parent as last seen (it reaps the process)
     reaper_ticks: int = -1  # the reaper's reaped-children CPU when this process was last seen alive
+    present: float = 0.0  # stamp of the last sample that found it, alive or a zombie
     leaf: bool = True  # never seen with children of its own, nor with reaped children's CPU
 
 
@@ -316,6 +317,7 @@ class TreeObserver:
                     # a few samples, and a stale line would make the fork server a worker and its workers helpers.
                     record.cmdline = read_cmdline(pid) or record.cmdline
                 seen[pid] = (record, stat)
+                record.present = now
                 if stat.state == "Z":
                     if not record.zombie:
                         record.zombie = True
@@ -352,13 +354,15 @@ class TreeObserver:
         found gone is therefore settled in that sample or, failing that, in the next one, then
         given up. Credited only when the child was never seen with children (so no observed
         process's CPU is counted twice) and is the only child of that reaper awaiting
-        settlement; otherwise nothing is. The growth then is the child's own work, plus that of
-        any process started and reaped unseen meanwhile: work done in child processes either
-        way, never the caller's. Capped by the wall time since the child was last seen, times
-        the cores."""
+        settlement; otherwise nothing is. The growth, less the CPU of siblings found as zombies
+        and reaped meanwhile (already theirs), is then the child's own work, plus that of any
+        process started and reaped unseen meanwhile: work done in child processes either way,
+        never the caller's. Capped by the wall time since the child was last seen, times the
+        cores."""
         parents = {stat.ppid for _, stat in seen.values()}
         for pid, (record, stat) in seen.items():
             if stat.state == "Z":
+                record.reaper = stat.ppid
                 continue
             if stat.child_ticks or pid in parents:
                 record.leaf = False
@@ -377,9 +381,24 @@ class TreeObserver:
             record = vanished[0]
             if not record.leaf or record.reaper_ticks < 0:
                 continue
-            if not self._credit(record, parent[1].child_ticks, now) and any(record is g for g in gone):
+            reaped = self._reaped_zombies(reaper, record, seen)
+            if not self._credit(record, parent[1].child_ticks - reaped, now) and any(record is g for g in gone):
                 self._unsettled.append(record)
         self._alive_keys = {(r.pid, r.start_ticks) for r, st in seen.values() if st.state != "Z"}
+
+    def _reaped_zombies(self, reaper: int, record: _Live, seen: dict[int, tuple[_Live, _Stat]]) -> int:
+        """CPU of the reaper's other children that were found as zombies no earlier than
+        ``record`` was last seen alive and are gone now: reaped since, so their CPU (already
+        counted as theirs) is part of the reaper's growth too, and is not ``record``'s."""
+        return sum(
+            other.cpu_ticks
+            for other in self._records.values()
+            if other is not record
+            and other.zombie
+            and other.reaper == reaper
+            and other.present >= record.last_seen
+            and seen.get(other.pid, (None,))[0] is not other
+        )
 
     @staticmethod
     def _credit(record: _Live, reaper_ticks: int, now: float) -> bool:
