@@ -62,7 +62,10 @@ def flawed_cases(start_method: str) -> list[Case]:
         if methods is not None and start_method not in methods:
             continue
         must_pass = {ex: set(v.get("passed", [])) for ex, v in expected.items()}
-        must_not = {ex: set(v.get("not_passed", [])) | set(v.get("error", [])) for ex, v in expected.items()}
+        must_not = {
+            ex: set(v.get("not_passed", [])) | set(v.get("error", [])) | set(v.get("never_passed", []))
+            for ex, v in expected.items()
+        }
         cases.append(Case(folder.name, folder, tuple(expected), must_pass, must_not))
     return cases
 

@@ -145,7 +145,9 @@ def _rounds(submission: Submission, name: str, workers: int, count: int, into: M
         if parallel.outcome != "returned":
             into.broken, into.broken_what = parallel, f"{name}(...)"
             return False
-        serial = submission.driver("reference_serial", into.limits, fresh=True, min_lifetime_s=0.0, exclusive=True)
+        serial = submission.driver(
+            "reference_serial", into.limits, fresh=True, min_lifetime_s=0.0, exclusive=True, load_submission=False
+        )
         if serial.outcome != "returned":
             into.broken, into.broken_what = serial, "the grader's own serial run"
             return False
@@ -156,7 +158,9 @@ def _rounds(submission: Submission, name: str, workers: int, count: int, into: M
 
 def _reference(submission: Submission, limits: list[int], workers: int, count: int, into: Measurement) -> None:
     for _ in range(count):
-        run = submission.driver("reference_parallel", limits, workers, fresh=True, min_lifetime_s=0.0, exclusive=True)
+        run = submission.driver(
+            "reference_parallel", limits, workers, fresh=True, min_lifetime_s=0.0, exclusive=True, load_submission=False
+        )
         if run.wall_s is not None:
             into.reference.append(parallelism(worker_cpu(run), busy_wall(run), startup_cpu(run, into.start_method)))
 

@@ -167,6 +167,7 @@ class Submission:
         watch: tuple[str, ...] = (),
         min_lifetime_s: float = MIN_CHILD_LIFETIME_S,
         exclusive: bool = False,
+        load_submission: bool = True,
         **kwargs: Any,
     ) -> RunResult:
         """Run one call in a fresh sandbox; identical calls share one run unless ``fresh``.
@@ -174,7 +175,10 @@ class Submission:
         ``min_lifetime_s``: every child process waits this long as it starts, so that the
         observer sees it; CPU-timing runs set 0 (their workers live long enough anyway, and
         the wait would read as idle time of the pool), and take the machine alone
-        (``exclusive``) so that no other run of ours disturbs their timing."""
+        (``exclusive``) so that no other run of ours disturbs their timing.
+        ``load_submission=False``: a driver that is a baseline of the grader's runs without the
+        submission's module imported, so that none of its code (a thread started on import)
+        runs beside it."""
         request = RunRequest(
             module=self.exercise.id,
             directory=self.directory,
@@ -188,13 +192,14 @@ class Submission:
             min_lifetime_s=min_lifetime_s,
             exclusive=exclusive,
             isolation=self.isolation,
+            load_submission=load_submission,
         )
         if fresh:
             result = run(request)
             note(result)
             return result
         key = ("call", name, repr(args), repr(sorted(kwargs.items())), repr(sleep), repr(amplify), driver, barrier)
-        return self.once((*key, watch, min_lifetime_s, exclusive, timeout), lambda: run(request))
+        return self.once((*key, watch, min_lifetime_s, exclusive, timeout, load_submission), lambda: run(request))
 
     def driver(self, name: str, *args: Any, **options: Any) -> RunResult:
         return self.call(name, *args, driver=True, **options)

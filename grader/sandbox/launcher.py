@@ -193,7 +193,13 @@ class Run:
             }
             for c in self.request.calls
         ]
-        self.control(wire.REQUEST, module=self.request.module, directory=str(self.directory), calls=calls)
+        self.control(
+            wire.REQUEST,
+            module=self.request.module,
+            directory=str(self.directory),
+            calls=calls,
+            load=self.request.load_submission,
+        )
 
     def next_message(self, deadline: float) -> tuple[str, float, dict[str, Any]]:
         """The next message as (kind, stamp, message); kind 'timeout' or 'crashed' when none came."""

@@ -117,6 +117,7 @@ class RunRequest:
     exclusive: bool = False  # its CPU timing is judged: no other run of ours on the machine meanwhile
     watch: tuple[str, ...] = ()  # worker functions of the submission whose calls are recorded (WatchedCall)
     record_api: bool = True  # record the taught APIs the submission's code calls (ApiEvent)
+    load_submission: bool = True  # False: the grader's own code only (its baselines); the module is not imported
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Drivers: small grader-written programs that exercise one student function.
 
 Standard library only; they run inside the sandbox, next to the student's module,
-which the harness passes as the first argument. Drivers build what the wire cannot
+which the harness passes as the first argument (None to the grader's own baselines,
+``reference_*``, which run with none of the submission's code loaded). Drivers build what the wire cannot
 carry (queues, pipes, shared values) and return plain values for the grader to judge.
 The grader never takes a driver's word for parallelism: it observes the processes.
 """

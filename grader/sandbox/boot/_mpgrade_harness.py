@@ -186,18 +186,21 @@ def main() -> None:
     channel.send(wire.READY)
     request = channel.receive()
     directory = os.path.realpath(request["directory"])
-    # Last on the path: a stray file of the submission (json.py, _mpgrade_wire.py) must not
-    # replace a module of the standard library or of the grader; spawned children inherit it.
-    sys.path.append(directory)
+    load = request.get("load", True) is not False  # False: a baseline of the grader's, none of the submission's code
+    if load:
+        # Last on the path: a stray file of the submission (json.py, _mpgrade_wire.py) must not
+        # replace a module of the standard library or of the grader; spawned children inherit it.
+        sys.path.append(directory)
     _start_helpers(channel, request)
     try:
-        module = importlib.import_module(request["module"])
+        module = importlib.import_module(request["module"]) if load else None
     except BaseException as error:  # noqa: BLE001 - a failed import is reported, not raised
         channel.send(wire.LOAD_ERROR, **_describe(error, directory))
         channel.receive()
     else:
         recorder = sys.modules.get("_mpgrade_api")
-        channel.send(wire.LOADED, functions=_public_functions(module), recorder=bool(recorder and recorder.installed()))
+        functions = _public_functions(module) if module is not None else {}
+        channel.send(wire.LOADED, functions=functions, recorder=bool(recorder and recorder.installed()))
         for call in request.get("calls", []):
             _call(channel, call, module, directory)
             if channel.receive()["kind"] != wire.NEXT:
