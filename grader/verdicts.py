@@ -145,6 +145,7 @@ def judge_speedup(
     inflation: float = 1.0,
     useful: float | None = None,
     repeated: float | None = None,
+    reference_inflation: float | None = None,
 ) -> SpeedupVerdict:
     """Decide a speedup check from the runs of one session.
 
@@ -158,7 +159,11 @@ def judge_speedup(
     serial code is serial everywhere, so there is nothing to calibrate); ``useful`` the
     :func:`useful_parallelism` of the tasks' calls as recorded per process, when known;
     ``repeated`` the recorded work over the distinct work (1.0 when no input was done twice),
-    which fails the check only when the CPU figures agree.
+    which fails the check only when the CPU figures agree; ``reference_inflation`` the
+    same figure for the grader's own parallel reference, whose workers share the work
+    exactly: CPU inflation fails the submission only when the reference's CPU was read
+    about right in the same slots (a host that bills its waits as CPU, or a misread of the
+    processes, shows in both).
 
     Parallelism decides: it is read within one run, so it does not swing with the speed
     of shared cores the way the ratio of two separate runs does (on these machines the
@@ -210,6 +215,17 @@ def judge_speedup(
             f"grader's own parallel reference kept {ref:.2f} busy in the same moments",
         )
     if inflation >= FAIL_WORK_INFLATION:
+        if reference_inflation is not None and reference_inflation >= CLEAR_INFLATION:
+            return SpeedupVerdict(
+                Decision.SKIP,
+                par,
+                raw,
+                ref,
+                effective_workers,
+                f"the CPU times read on this machine are not reliable now: the child processes used "
+                f"{inflation:.1f}x the CPU of the work in one process, but the grader's own parallel reference, "
+                f"which shares the work exactly, also read {reference_inflation:.1f}x",
+            )
         return SpeedupVerdict(
             Decision.FAIL,
             par,

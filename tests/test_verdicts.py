@@ -115,6 +115,16 @@ def test_repeated_work_fails_when_the_machine_can_show_parallelism() -> None:
     assert verdict.decision is Decision.FAIL
     assert "1.9x the CPU" in verdict.reason and "repeated the work" in verdict.reason
     assert judge_speedup(*args, reference=[1.1], inflation=1.9).decision is Decision.SKIP
+    # the reference, measured the same way, about right: the fail stands
+    assert judge_speedup(*args, reference=[1.8], inflation=1.9, reference_inflation=1.1).decision is Decision.FAIL
+
+
+def test_cpu_inflation_read_in_the_reference_too_skips_rather_than_fails() -> None:
+    # a host that bills waits as CPU (or a misread of the processes) inflates both figures
+    args = ([1.6, 1.55], [0.45, 0.47], [0.6, 0.62], 2)
+    verdict = judge_speedup(*args, reference=[1.6], inflation=2.3, reference_inflation=1.9)
+    assert verdict.decision is Decision.SKIP
+    assert "not reliable" in verdict.reason and "2.3x" in verdict.reason and "1.9x" in verdict.reason
 
 
 def test_cpu_time_spread_of_shared_work_does_not_fail_it() -> None:

@@ -42,6 +42,7 @@ class Measurement:
     parallel: list[RunResult] = field(default_factory=list)
     serial: list[RunResult] = field(default_factory=list)
     reference: list[float] = field(default_factory=list)
+    reference_cpu: list[float] = field(default_factory=list)  # CPU of the reference's children, start-up discounted
     verdict: SpeedupVerdict | None = None
     broken: RunResult | None = None
     broken_what: str = ""
@@ -62,6 +63,11 @@ class Measurement:
         """Children's CPU in the parallel runs against the CPU of the grader's own serial run
         of the same work (the submission cannot bend that baseline)."""
         return work_inflation(self.parallel_cpu(), self.serial_cpu())
+
+    def reference_inflation(self) -> float | None:
+        """The same figure for the grader's own parallel reference (about 1 when the CPU
+        times read now are right; None before any reference run)."""
+        return work_inflation(self.reference_cpu, self.serial_cpu()) if self.reference_cpu else None
 
     def shares(self, run: RunResult) -> dict[int, float]:
         """Useful work per process of one parallel run, from the recorded calls of the worker
@@ -101,6 +107,7 @@ class Measurement:
             "reference_parallelism": [round(p, 3) for p in self.reference] or None,
             "raw_speedup": round(verdict.raw_speedup, 3) if verdict else None,
             "work_inflation": round(self.inflation(), 3) if self.parallel else None,
+            "reference_work_inflation": round(ref, 3) if (ref := self.reference_inflation()) is not None else None,
             "effective_workers": verdict.effective_workers if verdict else None,
             "useful_parallelism": round(useful, 3) if (useful := self.useful()) is not None else None,
             "repeated_work": round(repeated, 3) if (repeated := self.repeated()) is not None else None,
@@ -162,7 +169,9 @@ def _reference(submission: Submission, limits: list[int], workers: int, count: i
             "reference_parallel", limits, workers, fresh=True, min_lifetime_s=0.0, exclusive=True, load_submission=False
         )
         if run.wall_s is not None:
-            into.reference.append(parallelism(worker_cpu(run), busy_wall(run), startup_cpu(run, into.start_method)))
+            startup = startup_cpu(run, into.start_method)
+            into.reference.append(parallelism(worker_cpu(run), busy_wall(run), startup))
+            into.reference_cpu.append(sum(work_cpu(worker_cpu(run), startup)))
 
 
 def _judge(result: Measurement, effective: int, final: bool = False) -> SpeedupVerdict:
@@ -176,6 +185,7 @@ def _judge(result: Measurement, effective: int, final: bool = False) -> SpeedupV
         result.inflation(),
         result.useful(),
         result.repeated(),
+        result.reference_inflation(),
     )
 
 
