@@ -14,7 +14,7 @@ from rich.console import Console
 
 from grader import __version__, catalogue, export, nbgrader_course, notebooks, tempdirs
 from grader.batch import commands as batch_commands
-from grader.config import POSITIVE_INT, Settings, default_jobs, limits_from, read_pyproject
+from grader.config import OBSERVERS, POSITIVE_INT, Settings, default_jobs, limits_from, read_pyproject
 from grader.environment import START_METHODS, available_start_methods, default_start_method
 from grader.errors import GraderError, UsageError
 from grader.grade import grade
@@ -88,6 +88,15 @@ def add_settings_options(command: argparse.ArgumentParser) -> None:
         help="sandbox runs to make at once (default 6 with two usable cores or more, else 1); the speedup "
         "measurements and ex09's stressed word count always take the machine alone, across every grading "
         "on this machine",
+    )
+    command.add_argument(
+        "--observer",
+        default=None,
+        choices=OBSERVERS,
+        help="where the grader reads the runs' processes from outside: proc (default: Linux's /proc, read "
+        "directly) or psutil (the same facts through psutil, which lists every process of the machine for each "
+        "look, about 20 times the CPU, so it looks less often; on Linux it reads /proc for what psutil does "
+        "not tell: a process's pid in the run's namespace, a zombie's exit status, the system call it sleeps in)",
     )
     limits = command.add_argument_group(
         "sandbox limits",
@@ -208,8 +217,12 @@ def _settings(args: argparse.Namespace) -> Settings:
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs <= 0:
         source = "--jobs" if args.jobs is not None else f"jobs {in_file}"
         raise UsageError(f"{source} must be a positive whole number, got {jobs!r}")
+    observer = args.observer or table.get("observer", "proc")
+    if observer not in OBSERVERS:
+        source = "--observer" if args.observer else f"observer {in_file}"
+        raise UsageError(f"{source} must be one of {', '.join(OBSERVERS)}, got {observer!r}")
     isolation = Isolation(limits, probe(root_layers, limits))
-    return Settings(_start_methods(method), float(timeout), isolation, jobs, root_layers)
+    return Settings(_start_methods(method), float(timeout), isolation, jobs, root_layers, observer)
 
 
 @contextlib.contextmanager

@@ -27,10 +27,12 @@ class Settings:
     isolation: Isolation
     jobs: int = 1  # sandbox runs at once (measurements and race provocations still take the machine alone)
     root_layers: bool = True  # whether the root-only layers were asked for (a cluster's workers probe their own)
+    observer: str = "proc"  # where the process observer reads: /proc ("proc") or psutil ("psutil")
 
 
 POSITIVE_INT = {f.name for f in fields(Limits)}
-KNOWN = POSITIVE_INT | {"timeout", "start_method", "root_layers", "jobs"}
+KNOWN = POSITIVE_INT | {"timeout", "start_method", "root_layers", "jobs", "observer"}
+OBSERVERS = ("proc", "psutil")
 
 
 def read_pyproject(path: Path) -> dict[str, Any]:

@@ -56,6 +56,8 @@ def pytest_command(directory: Path, exercises: tuple[Exercise, ...], settings: S
         settings.isolation.to_json(),
         "--mpgrade-jobs",
         str(settings.jobs),
+        "--mpgrade-observer",
+        settings.observer,
         *[str(exercise.check_file) for exercise in exercises],
     ]
 

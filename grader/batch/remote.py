@@ -39,6 +39,7 @@ def settings_payload(settings: Settings) -> dict[str, Any]:
         "limits": asdict(settings.isolation.limits),
         "jobs": settings.jobs,
         "root_layers": settings.root_layers,
+        "observer": settings.observer,
     }
 
 
@@ -57,6 +58,7 @@ def settings_here(payload: dict[str, Any]) -> Settings:
         isolation,
         int(payload["jobs"]),
         bool(payload["root_layers"]),
+        str(payload.get("observer", "proc")),
     )
 
 

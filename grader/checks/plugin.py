@@ -38,6 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mpgrade-timeout", type=float, default=30.0, help="default seconds for one run")
     group.addoption("--mpgrade-isolation", default="", help="the sandbox's layers and limits (JSON)")
     group.addoption("--mpgrade-jobs", type=int, default=1, help="sandbox runs at once")
+    group.addoption("--mpgrade-observer", default="proc", help="the process observer's source (proc, psutil)")
     group.addoption(
         "--mpgrade-go-fd",
         type=int,
@@ -106,7 +107,8 @@ def _new_submission(config: pytest.Config, exercise_id: str, start_method: str) 
     isolation_json = config.getoption("--mpgrade-isolation")
     isolation = Isolation.from_json(isolation_json) if isolation_json else None
     timeout = config.getoption("--mpgrade-timeout")
-    return Submission(BY_ID[exercise_id], directory, start_method, timeout, isolation)
+    observer = config.getoption("--mpgrade-observer")
+    return Submission(BY_ID[exercise_id], directory, start_method, timeout, isolation, observer)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -139,6 +139,7 @@ class Submission:
     start_method: str
     default_timeout: float = 30.0
     isolation: Isolation | None = None
+    observer: str = "proc"  # the process observer's source (``--observer``)
     _once: _Once = field(default_factory=_Once)
 
     @property
@@ -193,6 +194,7 @@ class Submission:
             exclusive=exclusive,
             isolation=self.isolation,
             load_submission=load_submission,
+            observer=self.observer,
         )
         if fresh:
             result = run(request)
@@ -213,6 +215,7 @@ class Submission:
             start_method=self.start_method,
             timeout=timeout or self.default_timeout,
             isolation=self.isolation,
+            observer=self.observer,
         )
         return self.once(("calls", repr(calls), timeout), lambda: run_all(request))
 

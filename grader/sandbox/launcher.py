@@ -27,7 +27,8 @@ from grader.errors import SandboxError
 from grader.sandbox import evidence, machine, runlog, subreaper, warm
 from grader.sandbox.boot import _mpgrade_wire as wire
 from grader.sandbox.isolation import Plan, boot_copy, plan
-from grader.sandbox.observer import ProcessRecord, TreeObserver, read_wakeups
+from grader.sandbox.observer import ProcessRecord, TreeObserver
+from grader.sandbox.psutil_source import source_named
 from grader.sandbox.results import MAX_API_EVENTS, ApiEvent, ErrorInfo, RunRequest, RunResult, WatchedCall
 from grader.sandbox.scratch import Scratch, copy_submission
 from grader.sandbox.stacks import ProcessStack, parse_dump
@@ -144,6 +145,7 @@ class Run:
             baseline_children=frozenset(subreaper.own_children()) - {self.proc.pid},
             claim_all_orphans=self.request.exclusive or machine.slots() == 1,
             on_new=self._mark_seen if _child_pause(self.request) else None,  # no pause (timed runs): none waits
+            source=source_named(self.request.observer),
         )
         self.observer.start()
         self.out = OutputReader(self.proc.stdout)
@@ -275,7 +277,7 @@ class Run:
         processes alive, and how often their main threads woke. A process that sleeps in short
         steps (a loop of ``time.sleep``) uses less than a tick of CPU for seconds, but wakes."""
         alive = self.observer.alive()
-        return self.observer.total_cpu(), alive, sum(read_wakeups(pid) for pid in alive)
+        return self.observer.total_cpu(), alive, sum(self.observer.source.wakeups(pid) for pid in alive)
 
     def leftovers(self) -> tuple[ProcessRecord, ...]:
         alive = set(self.observer.sample())

@@ -118,6 +118,7 @@ class RunRequest:
     watch: tuple[str, ...] = ()  # worker functions of the submission whose calls are recorded (WatchedCall)
     record_api: bool = True  # record the taught APIs the submission's code calls (ApiEvent)
     load_submission: bool = True  # False: the grader's own code only (its baselines); the module is not imported
+    observer: str = "proc"  # where the observer reads process facts: "proc" (/proc) or "psutil"
 
 
 @dataclass(frozen=True)
