@@ -194,55 +194,41 @@ def judge_speedup(
     if reference is None:
         return SpeedupVerdict(Decision.NEED_REFERENCE, par, raw, None, effective_workers, "calibrating")
     ref = max(reference)
+
+    def decided(decision: Decision, reason: str) -> SpeedupVerdict:
+        return SpeedupVerdict(decision, par, raw, ref, effective_workers, reason)
+
     if ref < good:
-        return SpeedupVerdict(
+        return decided(
             Decision.SKIP,
-            par,
-            raw,
-            ref,
-            effective_workers,
             f"the machine is too busy to show parallelism: the grader's own parallel reference "
             f"kept only {ref:.2f} cores busy (needs {good:.2f})",
         )
     if par <= bad:
-        return SpeedupVerdict(
+        return decided(
             Decision.FAIL,
-            par,
-            raw,
-            ref,
-            effective_workers,
             f"the work kept {par:.2f} cores busy ({raw:.2f}x faster than serial), while the "
             f"grader's own parallel reference kept {ref:.2f} busy in the same moments",
         )
     if inflation >= FAIL_WORK_INFLATION:
         if reference_inflation is not None and reference_inflation >= CLEAR_INFLATION:
-            return SpeedupVerdict(
+            return decided(
                 Decision.SKIP,
-                par,
-                raw,
-                ref,
-                effective_workers,
                 f"the CPU times read on this machine are not reliable now: the child processes used "
                 f"{inflation:.1f}x the CPU of the work in one process, but the grader's own parallel reference, "
                 f"which shares the work exactly, also read {reference_inflation:.1f}x",
             )
-        return SpeedupVerdict(
+        return decided(
             Decision.FAIL,
-            par,
-            raw,
-            ref,
-            effective_workers,
             f"the child processes used {inflation:.1f}x the CPU that the same work takes in one process "
             f"({raw:.2f}x faster than serial): each repeated the work, or burnt CPU beside it, "
             f"instead of taking a share of it",
         )
     if par >= min(good, 0.8 * ref) and raw >= MIN_RAW_SPEEDUP and not wasted:
-        return SpeedupVerdict(Decision.PASS, par, raw, ref, effective_workers, f"{figures}; reference {ref:.2f}")
+        return decided(Decision.PASS, f"{figures}; reference {ref:.2f}")
     if not final:
-        return SpeedupVerdict(Decision.NEED_MORE, par, raw, ref, effective_workers, "inconclusive so far")
-    return SpeedupVerdict(
-        Decision.SKIP, par, raw, ref, effective_workers, f"inconclusive: {figures}, against a reference of {ref:.2f}"
-    )
+        return decided(Decision.NEED_MORE, "inconclusive so far")
+    return decided(Decision.SKIP, f"inconclusive: {figures}, against a reference of {ref:.2f}")
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,25 @@ def checks_by_id(report: dict[str, Any], exercise: str) -> dict[str, dict[str, A
     return {check["id"]: check for check in entry["checks"]}
 
 
+def assert_expected(report: dict[str, Any], expected: dict[str, Any]) -> None:
+    """The report agrees with a flawed submission's ``expected.json`` (see tests/submissions)."""
+    for exercise, wanted in expected.items():
+        if exercise.startswith("_"):  # e.g. "_start_methods": where the faults show
+            continue
+        checks = checks_by_id(report, exercise)
+        for check in wanted.get("passed", []):
+            assert checks[check]["status"] == "passed", (exercise, check, checks[check]["message"])
+        for check in wanted.get("not_passed", []):
+            assert checks[check]["status"] in ("failed", "error"), (exercise, check, checks[check])
+        for check in wanted.get("error", []):
+            assert checks[check]["status"] == "error", (exercise, check, checks[check])
+        for check in wanted.get("never_passed", []):  # failed, or skipped on a machine too busy to judge
+            assert checks[check]["status"] != "passed", (exercise, check, checks[check])
+        for check, fragments in wanted.get("message_contains", {}).items():
+            for fragment in fragments:
+                assert fragment in checks[check]["message"], (exercise, check, fragment)
+
+
 def gradings_committed(book: Path) -> int:
     """Gradings committed to a gradebook so far, read while a batch may be writing it (0 until
     the file is a gradebook)."""
