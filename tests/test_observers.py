@@ -179,3 +179,27 @@ def test_the_observer_setting_is_read_and_checked(tmp_path: Path, monkeypatch: p
     (tmp_path / "pyproject.toml").write_text('[tool.mpgrade]\nobserver = "dtrace"\n')
     with pytest.raises(UsageError, match=r"observer in pyproject.toml \[tool.mpgrade\] must be one of proc, psutil"):
         cli._settings(parse(["grade", "."]))
+
+
+class _LateNamespace(ProcSource):
+    """/proc, except that a process's pid inside its namespace cannot be read the first time."""
+
+    def __init__(self) -> None:
+        self.asked: set[int] = set()
+
+    def ns_pid(self, pid: int) -> int:
+        if pid not in self.asked:
+            self.asked.add(pid)
+            return 0
+        return super().ns_pid(pid)
+
+
+def test_a_pid_inside_the_run_not_read_at_first_is_read_again(tree: subprocess.Popen[bytes]) -> None:
+    announced: list[int] = []
+    watcher = TreeObserver(tree.pid, jailed=True, on_new=announced.append, source=_LateNamespace())
+    watcher.sample()
+    assert announced == []  # nothing is marked seen under a pid the run would not know it by
+    watcher.sample()
+    alive = [r for r in watcher.records() if ProcSource().stat(r.pid).state != "Z"]  # type: ignore[union-attr]
+    assert sorted(announced) == sorted(r.pid for r in alive)  # no namespace here: the same pids
+    assert all(r.ns_pid == r.pid for r in alive)

@@ -357,12 +357,10 @@ class TreeObserver:
                         pid, stat.ppid, stat.start_ticks, source.cmdline(pid), now, now, ns_pid=source.ns_pid(pid)
                     )
                     self._records[(pid, stat.start_ticks)] = record
-                    new.append(record.ns_pid or record.pid)
-                elif not record.zombie and (record.samples < 4 or now - record.first_seen < CMDLINE_SETTLE_S):
-                    # A child is first seen with its parent's command line, until it executes its own (the
-                    # fork server, the resource tracker): on a loaded machine that can take far longer than
-                    # a few samples, and a stale line would make the fork server a worker and its workers helpers.
-                    record.cmdline = source.cmdline(pid) or record.cmdline
+                    if record.ns_pid or not self.jailed:
+                        new.append(record.ns_pid or record.pid)
+                else:
+                    self._recheck(record, pid, now, new)
                 seen[pid] = (record, stat)
                 record.present = now
                 if stat.state == "Z":
@@ -383,6 +381,22 @@ class TreeObserver:
             for own_pid in new:
                 self.on_new(own_pid)
         return alive
+
+    def _recheck(self, record: _Live, pid: int, now: float, new: list[int]) -> None:
+        """Read again what may not have been readable, or final, at a process's first sighting."""
+        if record.zombie:
+            return
+        if self.jailed and not record.ns_pid:
+            # Its pid inside the run was not read then: without it, the run's own view of the
+            # process (os.getpid() in it) would match nothing seen, and it would not be marked seen.
+            record.ns_pid = self.source.ns_pid(pid)
+            if record.ns_pid:
+                new.append(record.ns_pid)
+        if record.samples < 4 or now - record.first_seen < CMDLINE_SETTLE_S:
+            # A child is first seen with its parent's command line, until it executes its own (the
+            # fork server, the resource tracker): on a loaded machine that can take far longer than
+            # a few samples, and a stale line would make the fork server a worker and its workers helpers.
+            record.cmdline = self.source.cmdline(pid) or record.cmdline
 
     @staticmethod
     def _note_cpu(record: _Live, ticks: int, now: float) -> None:
