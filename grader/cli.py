@@ -14,7 +14,7 @@ from rich.console import Console
 
 from grader import __version__, catalogue, export, nbgrader_course, notebooks, tempdirs
 from grader.batch import commands as batch_commands
-from grader.config import OBSERVERS, POSITIVE_INT, Settings, default_jobs, limits_from, read_pyproject
+from grader.config import POSITIVE_INT, Settings, default_jobs, limits_from, read_pyproject
 from grader.environment import START_METHODS, available_start_methods, default_start_method
 from grader.errors import GraderError, UsageError
 from grader.grade import grade
@@ -23,6 +23,7 @@ from grader.report import command as report_command
 from grader.reporters import github, gradescope, json_report, junit, terminal
 from grader.reporters.files import write_atomically
 from grader.sandbox.isolation import Isolation, probe
+from grader.sandbox.observer import OBSERVERS
 
 EXIT_PASSED, EXIT_FAILED, EXIT_FAULT = 0, 1, 2
 DEFAULT_TIMEOUT_S = 60.0

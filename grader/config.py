@@ -32,7 +32,6 @@ class Settings:
 
 POSITIVE_INT = {f.name for f in fields(Limits)}
 KNOWN = POSITIVE_INT | {"timeout", "start_method", "root_layers", "jobs", "observer"}
-OBSERVERS = ("proc", "psutil")
 
 
 def read_pyproject(path: Path) -> dict[str, Any]:

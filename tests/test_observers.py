@@ -16,8 +16,8 @@ from conftest import ROOT, SUBMISSIONS, assert_expected, run_cli
 from grader.sandbox import subreaper
 from grader.sandbox.isolation import Isolation, Limits, probe
 from grader.sandbox.launcher import run
-from grader.sandbox.observer import ProcSource, TreeObserver, exit_status_word
-from grader.sandbox.psutil_source import PsutilSource, source_named
+from grader.sandbox.observer import ProcSource, TreeObserver, exit_status_word, source_named
+from grader.sandbox.psutil_source import PsutilSource
 from grader.sandbox.results import Call, RunRequest
 
 subreaper.become_subreaper()

@@ -169,9 +169,9 @@ def _reference(submission: Submission, limits: list[int], workers: int, count: i
             "reference_parallel", limits, workers, fresh=True, min_lifetime_s=0.0, exclusive=True, load_submission=False
         )
         if run.wall_s is not None:
-            startup = startup_cpu(run, into.start_method)
-            into.reference.append(parallelism(worker_cpu(run), busy_wall(run), startup))
-            into.reference_cpu.append(sum(work_cpu(worker_cpu(run), startup)))
+            startup, workers_cpu = startup_cpu(run, into.start_method), worker_cpu(run)
+            into.reference.append(parallelism(workers_cpu, busy_wall(run), startup))
+            into.reference_cpu.append(sum(work_cpu(workers_cpu, startup)))
 
 
 def _judge(result: Measurement, effective: int, final: bool = False) -> SpeedupVerdict:

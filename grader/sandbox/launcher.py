@@ -27,8 +27,7 @@ from grader.errors import SandboxError
 from grader.sandbox import evidence, machine, runlog, subreaper, warm
 from grader.sandbox.boot import _mpgrade_wire as wire
 from grader.sandbox.isolation import Plan, boot_copy, plan
-from grader.sandbox.observer import ProcessRecord, TreeObserver
-from grader.sandbox.psutil_source import source_named
+from grader.sandbox.observer import ProcessRecord, TreeObserver, source_named
 from grader.sandbox.results import MAX_API_EVENTS, ApiEvent, ErrorInfo, RunRequest, RunResult, WatchedCall
 from grader.sandbox.scratch import Scratch, copy_submission
 from grader.sandbox.stacks import ProcessStack, parse_dump

@@ -224,8 +224,6 @@ class ProcSource:
     Another source (``--observer psutil``) answers the same questions; each answer is None,
     0 or empty where the source cannot tell."""
 
-    name = "proc"
-
     def tree(self, root: int, extra_roots: tuple[int, ...] = ()) -> list[int]:
         """``root`` and every process below it (and below each extra root), parents first."""
         return descendants(root, extra_roots)
@@ -253,6 +251,21 @@ class ProcSource:
 
     def wakeups(self, pid: int) -> int:
         return read_wakeups(pid)
+
+
+OBSERVERS = ("proc", "psutil")  # the sources by their ``--observer`` names
+
+
+def source_named(name: str) -> ProcSource:
+    """The observer's source by its ``--observer`` name (ValueError for another); psutil is
+    imported only when it is asked for."""
+    if name == "proc":
+        return ProcSource()
+    if name == "psutil":
+        from grader.sandbox.psutil_source import PsutilSource
+
+        return PsutilSource()
+    raise ValueError(f"unknown observer {name!r}; choose from {', '.join(OBSERVERS)}")
 
 
 def exit_status_word(code: int) -> int:

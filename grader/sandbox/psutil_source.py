@@ -36,8 +36,6 @@ def _ticks(seconds: float) -> int:
 
 
 class PsutilSource(observer.ProcSource):
-    name = "psutil"
-
     def tree(self, root: int, extra_roots: tuple[int, ...] = ()) -> list[int]:
         """Parents first. psutil finds children by listing every process of the machine, so
         the tree is taken in one listing per root, then ordered by each process's parent."""
@@ -122,14 +120,3 @@ class PsutilSource(observer.ProcSource):
         except GONE:
             return 0
         return switches.voluntary + switches.involuntary
-
-
-SOURCES: dict[str, type[observer.ProcSource]] = {"proc": observer.ProcSource, "psutil": PsutilSource}
-
-
-def source_named(name: str) -> observer.ProcSource:
-    """The observer's source by its ``--observer`` name (ValueError for another)."""
-    try:
-        return SOURCES[name]()
-    except KeyError:
-        raise ValueError(f"unknown observer {name!r}; choose from {', '.join(SOURCES)}") from None
