@@ -44,6 +44,50 @@ def test_shared_runs_are_bounded_by_the_slots() -> None:
         waiter.join(10)
 
 
+def test_runs_waiting_for_a_slot_do_not_all_poll(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Five runs wait for a slot: only the first in line looks for a free one each
+    ``SLOT_POLL_S``, the others wait on a lock without using the CPU. A sleep never ends
+    early, so one poller looks at most elapsed / SLOT_POLL_S times (five pollers, as before,
+    about five times that); then all five get in as the slots free up."""
+    looks = 0
+    try_slots = machine._try_slots
+
+    def counted() -> int | None:
+        nonlocal looks
+        looks += 1
+        return try_slots()
+
+    monkeypatch.setattr(machine, "_try_slots", counted)
+    inside = threading.Semaphore(0)
+
+    def waiter() -> None:
+        with machine.shared():
+            inside.release()
+
+    with machine.shared(), machine.shared():
+        begun = time.monotonic()
+        waiters = [threading.Thread(target=waiter) for _ in range(5)]
+        for thread in waiters:
+            thread.start()
+        time.sleep(0.5)
+        looked, elapsed = looks, time.monotonic() - begun
+    assert looked <= 2 + 5 + elapsed / machine.SLOT_POLL_S  # our two, each waiter's first, one poller
+    for _ in waiters:
+        assert inside.acquire(timeout=10)
+    for thread in waiters:
+        thread.join(10)
+
+
+def test_a_removed_lock_folder_is_made_again() -> None:
+    with machine.shared():
+        pass
+    for lock in machine.LOCK_DIR.iterdir():
+        lock.unlink()
+    machine.LOCK_DIR.rmdir()
+    with machine.shared():  # the folder is made again, not an error
+        assert machine.LOCK_DIR.is_dir()
+
+
 def test_an_exclusive_run_waits_for_shared_runs_and_then_runs_alone() -> None:
     order: list[str] = []
     inside = threading.Event()

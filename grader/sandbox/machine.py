@@ -24,11 +24,27 @@ from pathlib import Path
 LOCK_DIR = Path(os.environ.get("MPGRADE_LOCK_DIR", "/tmp/mpgrade-machine"))
 
 
-def _open(name: str) -> int:
-    LOCK_DIR.mkdir(mode=0o1777, parents=True, exist_ok=True)
+_ready: set[Path] = set()  # lock folders this process has made and opened to every user
+
+
+def _prepare(folder: Path) -> None:
+    folder.mkdir(mode=0o1777, parents=True, exist_ok=True)
     with contextlib.suppress(OSError):
-        LOCK_DIR.chmod(0o1777)  # every user's gradings share it
-    fd = os.open(LOCK_DIR / name, os.O_RDWR | os.O_CREAT, 0o666)
+        folder.chmod(0o1777)  # every user's gradings share it
+    _ready.add(folder)
+
+
+def _open(name: str) -> int:
+    """A new descriptor of a lock file (the folder is made once per process, a file once per
+    machine: a waiting run opens files many times, so this stays a single system call)."""
+    folder = LOCK_DIR
+    if folder not in _ready:
+        _prepare(folder)
+    try:
+        return os.open(folder / name, os.O_RDWR)
+    except FileNotFoundError:
+        _prepare(folder)  # first use of this lock, or the folder was removed meanwhile
+    fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o666)
     with contextlib.suppress(OSError):
         os.fchmod(fd, 0o666)
     return fd
@@ -64,22 +80,37 @@ def slots() -> int:
     return _slots
 
 
+def _try_slots() -> int | None:
+    """One of the first ``_slots`` slot locks if one is free now (runs of other gradings with
+    the same setting compete for the same slots, so the bound is host-wide)."""
+    for index in range(_slots):
+        fd = _open(f"slot-{index}")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+    return None
+
+
 def _take_slot() -> int:
-    """One of the first ``_slots`` slot locks, whichever is free first (runs of other gradings
-    with the same setting compete for the same slots, so the bound is host-wide)."""
-    while True:
-        for index in range(_slots):
-            fd = _open(f"slot-{index}")
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            except BaseException:
-                os.close(fd)
-                raise
-            return fd
-        time.sleep(SLOT_POLL_S)
+    """A slot, whichever is free first. Runs that find none line up on a queue lock and only
+    the first in line looks again every ``SLOT_POLL_S``: a batch's many waiting runs cost the
+    CPU of one."""
+    fd = _try_slots()
+    if fd is not None:
+        return fd
+    queue = _take(f"slot-queue-{_slots}", fcntl.LOCK_EX)
+    try:
+        while (fd := _try_slots()) is None:
+            time.sleep(SLOT_POLL_S)
+        return fd
+    finally:
+        _release(queue)
 
 
 @contextlib.contextmanager
