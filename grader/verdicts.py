@@ -291,3 +291,16 @@ def overlap_samples(intervals: Sequence[tuple[float, float]]) -> float:
         for start_b, end_b in intervals[i + 1 :]:
             best = max(best, min(end_a, end_b) - max(start_a, start_b))
     return best
+
+
+def judge_overlap(seen: float, possible: float, needed: float) -> Decision:
+    """Whether processes ran at the same time for ``needed`` seconds, from two readings of their
+    lifetimes: ``seen``, the overlap of what the samples saw (never more than the truth), and
+    ``possible``, the overlap of the longest they can have lived between samples (never less).
+    On a quiet machine the two are a sample apart; when a busy machine spaces the samples out
+    so that neither settles it, the check is skipped rather than failed on a missed sighting."""
+    if seen >= needed:
+        return Decision.PASS
+    if possible < needed:
+        return Decision.FAIL
+    return Decision.SKIP

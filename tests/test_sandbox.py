@@ -410,6 +410,51 @@ def test_a_zombie_siblings_cpu_is_not_credited_again_to_a_child_reaped_with_it()
     assert 0.25 <= second.cpu_s <= 0.45
 
 
+@pytest.mark.parametrize("source", ["proc", "psutil"])
+def test_a_process_lived_at_most_from_the_sample_before_its_sighting_to_the_sample_that_missed_it(source: str) -> None:
+    """Samples taken by hand: before the child exists, twice while it lives, after it is reaped.
+    Its possible lifetime runs from no earlier than the first sample (its start time narrows it)
+    to the last; what was seen, between the two middle ones. The parent, alive at the last
+    sample, may still be living."""
+    from grader.sandbox.observer import TreeObserver, source_named
+
+    script = (
+        "import os\n"
+        "os.read(0, 1)\n"
+        "child = os.fork()\n"
+        "if child == 0:\n"
+        "    os.read(0, 1)\n"
+        "    os._exit(0)\n"
+        "print(child, flush=True)\n"
+        "os.waitpid(child, 0)\n"
+        "print('reaped', flush=True)\n"
+        "os.read(0, 1)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert parent.stdin is not None and parent.stdout is not None
+    observer = TreeObserver(parent.pid, source=source_named(source))
+    try:
+        observer.sample()
+        parent.stdin.write(b"x")
+        parent.stdin.flush()
+        child_pid = int(parent.stdout.readline())
+        observer.sample()
+        observer.sample()
+        parent.stdin.write(b"x")
+        parent.stdin.flush()
+        assert parent.stdout.readline() == b"reaped\n"
+        observer.sample()
+    finally:
+        parent.stdin.write(b"x")
+        parent.stdin.close()
+        parent.wait(timeout=30)
+    records = {r.pid: r for r in observer.records()}
+    root, child = records[parent.pid], records[child_pid]
+    assert root.possible_lifetime()[0] <= root.first_seen and root.possible_lifetime()[1] == float("inf")
+    start, end = child.possible_lifetime()
+    assert root.first_seen <= start < child.first_seen < child.last_seen < end
+
+
 def _instrumented(code: str, config: dict[str, object], timeout: float = 30.0, root: bool = False) -> str:
     """Run ``code`` in an interpreter with the sandbox's instrumentation, as a child of a
     sandbox (``root``: as its first interpreter, the harness)."""
@@ -445,6 +490,34 @@ print(os.read(read, 64).decode())
     elsewhere.mkdir()
     unmarked = float(_instrumented(code % str(elsewhere), {"child_pause": 0.01, "seen_dir": str(tmp_path)}))
     assert 1.0 <= unmarked < 10.0  # the bound (SEEN_WAIT_S), when the grader never marks it
+
+
+def test_a_child_terminated_before_it_was_seen_ends_once_seen(tmp_path: Path) -> None:
+    """A pool terminated as soon as its tasks are done sends SIGTERM to workers that may still be
+    in their start pause: the signal waits until the grader has marked the worker seen (else a
+    busy grader never sees it and counts a worker too few), then ends it as it would have."""
+    code = """
+import os, signal, sitecustomize, time
+sitecustomize.SEEN_WAIT_S = 60.0  # only the mark ends the wait, however slow the machine
+child = os.fork()
+if child == 0:
+    os._exit(0)
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:  # until the child holds SIGTERM (its start pause)
+    blocked = [l for l in open(f"/proc/{child}/status") if l.startswith("SigBlk:")][0]
+    if int(blocked.split()[1], 16) & (1 << (signal.SIGTERM - 1)):
+        break
+    time.sleep(0.005)
+os.kill(child, signal.SIGTERM)
+time.sleep(0.1)
+ended, status = os.waitpid(child, os.WNOHANG)
+print("ended" if ended else "alive", end=" ")
+open(os.path.join(%r, str(child)), "w").close()
+if not ended:
+    _, status = os.waitpid(child, 0)
+print(os.waitstatus_to_exitcode(status))
+"""
+    assert _instrumented(code % str(tmp_path), {"child_pause": 0.01, "seen_dir": str(tmp_path)}) == "alive -15"
 
 
 def test_the_start_methods_helpers_do_not_pause_but_what_they_fork_does() -> None:

@@ -10,6 +10,7 @@ from grader.verdicts import (
     SpeedupVerdict,
     fail_threshold,
     judge_cpu_spread,
+    judge_overlap,
     judge_speedup,
     overlap_samples,
     parallelism,
@@ -207,3 +208,15 @@ def test_a_measurement_takes_a_second_round_unless_the_first_settles_it(
     result = speedup._measure(fake, "count_primes_parallel", [10, 20], 2, "count_primes_below")  # type: ignore[arg-type]
     assert sum(made) == rounds
     assert result.verdict is not None and result.verdict.decision is Decision.PASS
+
+
+@pytest.mark.parametrize(
+    ("seen", "possible", "decision"),
+    [
+        (0.12, 0.14, Decision.PASS),  # seen together long enough
+        (0.02, 0.04, Decision.FAIL),  # even the longest lifetimes the samples allow barely overlap
+        (0.04, 0.30, Decision.SKIP),  # samples too far apart to tell: a busy machine, not a verdict
+    ],
+)
+def test_an_overlap_is_judged_only_when_the_samples_settle_it(seen: float, possible: float, decision: Decision) -> None:
+    assert judge_overlap(seen, possible, needed=0.1) is decision

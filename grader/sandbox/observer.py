@@ -10,6 +10,7 @@ itself is only compared against it.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -37,6 +38,14 @@ class ProcessRecord:
     cpu_trace: tuple[tuple[float, float], ...] = ()
     ns_pid: int = 0  # the pid the process sees itself as (inside a PID namespace), 0 if unknown
     sleep_trace: tuple[tuple[float, float], ...] = ()  # (stamp, seconds seen in a sleep so far)
+    appeared_after: float = 0.0  # the sample before its first sighting (0.0: it was there at the first)
+    gone_by: float | None = None  # the first sample that found it exited (None: alive at the last)
+
+    def possible_lifetime(self) -> tuple[float, float]:
+        """The longest it can have lived: from the sample before it was first seen to the sample
+        that found it exited. ``first_seen``..``last_seen`` is the shortest; on a busy machine the
+        samples are further apart and the two differ more."""
+        return self.appeared_after, math.inf if self.gone_by is None else self.gone_by
 
     @property
     def own_pid(self) -> int:
@@ -110,6 +119,8 @@ class _Live:
     reaper: int = 0  # the parent as last seen (it reaps the process)
     reaper_ticks: int = -1  # the reaper's reaped-children CPU when this process was last seen alive
     present: float = 0.0  # stamp of the last sample that found it, alive or a zombie
+    appeared_after: float = 0.0  # stamp of the sample before its first sighting
+    gone_by: float | None = None  # stamp of the first sample that found it a zombie or gone
     leaf: bool = True  # never seen with children of its own, nor with reaped children's CPU
 
 
@@ -252,6 +263,15 @@ class ProcSource:
     def wakeups(self, pid: int) -> int:
         return read_wakeups(pid)
 
+    def started_by(self, start_ticks: int, now: float) -> float:
+        """An instant of the grader's clock no later than the start of a process found at ``now``
+        with this start time (/proc: clock ticks since boot, truncated); 0.0 when unknown."""
+        try:
+            age = time.clock_gettime(time.CLOCK_BOOTTIME) - start_ticks / CLOCK_TICKS
+        except (AttributeError, OSError):  # no boot-time clock here
+            return 0.0
+        return min(now, max(0.0, now - age))
+
 
 OBSERVERS = ("proc", "psutil")  # the sources by their ``--observer`` names
 
@@ -291,6 +311,7 @@ class TreeObserver:
     _records: dict[tuple[int, int], _Live] = field(default_factory=dict)
     _alive_keys: set[tuple[int, int]] = field(default_factory=set)  # alive in the previous sample
     _unsettled: list[_Live] = field(default_factory=list)  # found gone in the previous sample, not yet credited
+    _previous: float = 0.0  # stamp of the latest sample (0.0 before the first)
     _helpers: set[tuple[int, int]] = field(default_factory=set)  # helpers named by the harness (mark_helpers)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _sampling: threading.Lock = field(default_factory=threading.Lock)
@@ -367,7 +388,14 @@ class TreeObserver:
                 record = self._records.get((pid, stat.start_ticks))
                 if record is None:
                     record = _Live(
-                        pid, stat.ppid, stat.start_ticks, source.cmdline(pid), now, now, ns_pid=source.ns_pid(pid)
+                        pid,
+                        stat.ppid,
+                        stat.start_ticks,
+                        source.cmdline(pid),
+                        now,
+                        now,
+                        ns_pid=source.ns_pid(pid),
+                        appeared_after=max(self._previous, source.started_by(stat.start_ticks, now)),
                     )
                     self._records[(pid, stat.start_ticks)] = record
                     if record.ns_pid or not self.jailed:
@@ -379,17 +407,20 @@ class TreeObserver:
                 if stat.state == "Z":
                     if not record.zombie:
                         record.zombie = True
+                        record.gone_by = now
                         if stat.exit_code is not None:
                             record.exit_code = exit_status_word(stat.exit_code)
                         self._note_cpu(record, stat.cpu_ticks, now)  # a zombie keeps its final CPU time
                     continue
                 record.last_seen = now
+                record.gone_by = None  # found alive again after a sample that missed it
                 self._note_cpu(record, stat.cpu_ticks, now)
                 record.samples += 1  # ppid stays as first seen: reparenting at teardown must not change roles
                 self._note_sleep(record, stat.state == "S" and source.syscall(pid) in SLEEP_CALLS, now)
             alive.append(pid)
         with self._lock:
             self._settle_vanished(seen, now)
+            self._previous = now
         if self.on_new is not None:
             for own_pid in new:
                 self.on_new(own_pid)
@@ -444,6 +475,9 @@ class TreeObserver:
             record.reaper = stat.ppid
             record.reaper_ticks = parent[1].child_ticks if parent is not None else -1
         gone = [self._records[key] for key in self._alive_keys if key[0] not in seen]
+        for record in gone:
+            if record.gone_by is None:
+                record.gone_by = now
         by_reaper: dict[int, list[_Live]] = {}
         for record in (*self._unsettled, *gone):
             by_reaper.setdefault(record.reaper, []).append(record)
@@ -540,6 +574,8 @@ class TreeObserver:
                 cpu_trace=tuple((stamp, ticks / CLOCK_TICKS) for stamp, ticks in record.trace),
                 ns_pid=record.ns_pid,
                 sleep_trace=tuple(record.sleep_trace),
+                appeared_after=record.appeared_after,
+                gone_by=record.gone_by,
             )
             for record in sorted(live, key=lambda r: r.first_seen)
         )

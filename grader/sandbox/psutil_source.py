@@ -11,6 +11,7 @@ zombie, and the system call a process sleeps in (so sleeps are not told from wai
 from __future__ import annotations
 
 import os
+import time
 
 import psutil
 
@@ -120,3 +121,9 @@ class PsutilSource(observer.ProcSource):
         except GONE:
             return 0
         return switches.voluntary + switches.involuntary
+
+    def started_by(self, start_ticks: int, now: float) -> float:
+        """psutil's start times are seconds since the epoch (here in clock ticks, rounded: one
+        tick is taken off to stay a bound)."""
+        age = time.time() - (start_ticks - 1) / CLOCK_TICKS
+        return min(now, max(0.0, now - age))

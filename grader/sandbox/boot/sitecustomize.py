@@ -20,7 +20,8 @@ children re-run this file). Each piece is idempotent and optional:
   worker with almost nothing to do lives long enough for the outside observer to see
   it, and lifetimes show whether processes ran side by side; with ``seen_dir``, it then
   waits on until the grader has marked it seen there (``<seen_dir>/<pid>``, at most
-  ``SEEN_WAIT_S``), so that a grader slowed down by a busy machine still sees it;
+  ``SEEN_WAIT_S``), so that a grader slowed down by a busy machine still sees it; SIGTERM
+  is held meanwhile (a pool terminated at once ends its workers only once they were seen);
 - ``barrier``: the submission's own processes wait at their start until ``k`` of them
   have started, so that a race check's processes overlap however slowly they start
   (spawn); a manager's server and pool workers neither wait nor count;
@@ -215,12 +216,20 @@ def reopen_stack_dumps() -> None:
 
 
 def _install_child_pause(pause: float, seen_dir: str | None) -> None:
+    import _signal
+
     def wait() -> None:
         if helper_fork:
             return
-        _real_sleep(pause)
-        if seen_dir:
-            _until_seen(os.path.join(seen_dir, str(os.getpid())))
+        # SIGTERM waits too: a pool terminated as soon as its tasks are done (``with Pool()``)
+        # must not end a worker before the grader has seen it; it ends right after.
+        held = _signal.pthread_sigmask(_signal.SIG_BLOCK, {_signal.SIGTERM})
+        try:
+            _real_sleep(pause)
+            if seen_dir:
+                _until_seen(os.path.join(seen_dir, str(os.getpid())))
+        finally:
+            _signal.pthread_sigmask(_signal.SIG_SETMASK, held)
 
     _on_child_start(wait)
 
