@@ -114,25 +114,27 @@ def serial_verdicts(
     return wall, busy_between(busy, busy_seconds()), verdicts, log
 
 
-def batch_verdicts(book: Path) -> dict[tuple[str, str, str], str]:
+def batch_verdicts(book: Path) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """Each check's status and message in the gradebook (the latest grading counts)."""
     with sqlite3.connect(book) as db:
         rows = db.execute(
-            "SELECT s.student, c.exercise, c.check_id, c.status FROM check_results c "
+            "SELECT s.student, c.exercise, c.check_id, c.status, c.message FROM check_results c "
             "JOIN gradings g ON g.id = c.grading JOIN submissions s ON s.id = g.submission "
             "ORDER BY g.id"
         ).fetchall()
-    return {(student, exercise, check): status for student, exercise, check, status in rows}
+    return {(student, exercise, check): (status, message) for student, exercise, check, status, message in rows}
 
 
 def compare(serial: dict, batch: dict) -> tuple[int, list[str]]:
+    """Checks judged (neither skipped) in both, and each that differs with the batch's message."""
     judged, differ = 0, []
     for key, status in serial.items():
-        other = batch.get(key)
+        other, message = batch.get(key, (None, ""))
         if other is None or "skipped" in (status, other):
             continue
         judged += 1
         if other != status:
-            differ.append(f"{'/'.join(key)}: serial {status}, batch {other}")
+            differ.append(f"{'/'.join(key)}: serial {status}, batch {other}: {message[:300]}")
     return judged, differ
 
 
