@@ -455,6 +455,21 @@ def test_a_process_lived_at_most_from_the_sample_before_its_sighting_to_the_samp
     assert root.first_seen <= start < child.first_seen < child.last_seen < end
 
 
+def test_the_observer_keeps_the_longest_time_between_two_samples() -> None:
+    import time
+
+    from grader.sandbox.observer import TreeObserver
+
+    observer = TreeObserver(os.getpid())
+    observer.sample()
+    assert observer.longest_gap == 0.0
+    begun = time.monotonic()
+    time.sleep(0.2)
+    observer.sample()
+    observer.sample()
+    assert 0.2 <= observer.longest_gap <= time.monotonic() - begun
+
+
 def _instrumented(code: str, config: dict[str, object], timeout: float = 30.0, root: bool = False) -> str:
     """Run ``code`` in an interpreter with the sandbox's instrumentation, as a child of a
     sandbox (``root``: as its first interpreter, the harness)."""

@@ -448,6 +448,7 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
             cpu_s=round(sum(p.cpu_s for p in processes), 4),
             outcome=calls[-1].outcome if calls else load.outcome,
             returned=calls[-1].returned_at if calls else None,
+            sample_gap_s=round(sandbox.observer.longest_gap, 4),
         )
     )
     main = next((p for p in processes if p.role == "main"), None)
@@ -475,6 +476,7 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
         sleepers=sleepers,
         task_sleepers=task_sleepers,
         hang=_hang_words(load.final) if load.outcome == "timeout" else None,
+        sample_gap_s=sandbox.observer.longest_gap,
     )
     if load.outcome != wire.LOADED or not request.calls:
         return (base,)

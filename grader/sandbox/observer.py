@@ -312,6 +312,7 @@ class TreeObserver:
     _alive_keys: set[tuple[int, int]] = field(default_factory=set)  # alive in the previous sample
     _unsettled: list[_Live] = field(default_factory=list)  # found gone in the previous sample, not yet credited
     _previous: float = 0.0  # stamp of the latest sample (0.0 before the first)
+    longest_gap: float = 0.0  # the longest time between two samples so far (a busy machine spaces them)
     _helpers: set[tuple[int, int]] = field(default_factory=set)  # helpers named by the harness (mark_helpers)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _sampling: threading.Lock = field(default_factory=threading.Lock)
@@ -420,6 +421,8 @@ class TreeObserver:
             alive.append(pid)
         with self._lock:
             self._settle_vanished(seen, now)
+            if self._previous:
+                self.longest_gap = max(self.longest_gap, now - self._previous)
             self._previous = now
         if self.on_new is not None:
             for own_pid in new:

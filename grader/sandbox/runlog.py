@@ -27,6 +27,7 @@ class RunTimes:
     cpu_s: float  # CPU time of every process of the tree
     outcome: str
     returned: float | None = None  # the last call returned (what follows is teardown)
+    sample_gap_s: float = 0.0  # the longest time between two of the observer's samples
 
     @property
     def teardown_s(self) -> float | None:
