@@ -78,8 +78,17 @@ class Suite:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
         self.output = open(self.scratch / "output.txt", "w+b")  # noqa: SIM115 - closed by run()/cancel()
         try:
+            # A session of its own: the kernel schedules each session as a group (autogroup), and
+            # every sandbox run is a session too, so the suite's weight against them is its own
+            # (see grader.checks.plugin). A Ctrl-C of the grader ends it through cancel().
             self.process = subprocess.Popen(
-                command, stdout=self.output, stderr=subprocess.STDOUT, env=env, cwd=self.scratch, pass_fds=(go_read,)
+                command,
+                stdout=self.output,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=self.scratch,
+                pass_fds=(go_read,),
+                start_new_session=True,
             )
         finally:
             os.close(go_read)

@@ -169,3 +169,34 @@ def test_the_lock_dies_with_its_holder(tmp_path: Path) -> None:
 
     threading.Thread(target=take, daemon=True).start()
     assert done.wait(timeout=10), "a lock held by a killed grading must not block the next one"
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not Path("/proc/self/autogroup").exists(), reason="root and the kernel's autogroups"
+)
+def test_the_check_suite_leads_its_own_session_weighted_ahead_of_the_runs() -> None:
+    """Each sandbox run is a session, and the kernel schedules sessions as groups: the suite (whose
+    threads observe the runs) leads a session of its own at the grader's nice value, and the
+    caller's session keeps its weight."""
+    from grader.catalogue import BY_ID
+    from grader.checks.plugin import GRADER_NICE
+    from grader.config import Settings
+    from grader.sandbox.isolation import Isolation, Layers, Limits
+    from grader.suite import Suite
+
+    mine = Path("/proc/self/autogroup").read_text()
+    solutions = Path(__file__).resolve().parent.parent / "solutions"
+    suite = Suite(solutions, (BY_ID["ex01_process"],), Settings(("fork",), 60.0, Isolation(Limits(), Layers())))
+    try:
+        weighed = ""
+        deadline = time.monotonic() + 60
+        while suite.process.poll() is None and time.monotonic() < deadline:
+            weighed = Path(f"/proc/{suite.process.pid}/autogroup").read_text()
+            if f"nice {GRADER_NICE}" in weighed:
+                break
+            time.sleep(0.01)
+        assert os.getsid(suite.process.pid) == suite.process.pid
+        assert f"nice {GRADER_NICE}" in weighed
+        assert Path("/proc/self/autogroup").read_text() == mine
+    finally:
+        suite.cancel()
