@@ -38,13 +38,13 @@ class ProcessRecord:
     cpu_trace: tuple[tuple[float, float], ...] = ()
     ns_pid: int = 0  # the pid the process sees itself as (inside a PID namespace), 0 if unknown
     sleep_trace: tuple[tuple[float, float], ...] = ()  # (stamp, seconds seen in a sleep so far)
-    appeared_after: float = 0.0  # the sample before its first sighting (0.0: it was there at the first)
+    appeared_after: float = 0.0  # it started no earlier: the sample before its first sighting, or its start time
     gone_by: float | None = None  # the first sample that found it exited (None: alive at the last)
 
     def possible_lifetime(self) -> tuple[float, float]:
-        """The longest it can have lived: from the sample before it was first seen to the sample
-        that found it exited. ``first_seen``..``last_seen`` is the shortest; on a busy machine the
-        samples are further apart and the two differ more."""
+        """The longest it can have lived: from the sample before it was first seen (or its start
+        time, if later) to the sample that found it exited. ``first_seen``..``last_seen`` is the
+        shortest; on a busy machine the samples are further apart and the two differ more."""
         return self.appeared_after, math.inf if self.gone_by is None else self.gone_by
 
     @property
@@ -119,7 +119,7 @@ class _Live:
     reaper: int = 0  # the parent as last seen (it reaps the process)
     reaper_ticks: int = -1  # the reaper's reaped-children CPU when this process was last seen alive
     present: float = 0.0  # stamp of the last sample that found it, alive or a zombie
-    appeared_after: float = 0.0  # stamp of the sample before its first sighting
+    appeared_after: float = 0.0  # no later than its start: the sample before its first sighting, or its start time
     gone_by: float | None = None  # stamp of the first sample that found it a zombie or gone
     leaf: bool = True  # never seen with children of its own, nor with reaped children's CPU
 
