@@ -3,7 +3,9 @@
 Prints both throughputs, the share of a grading that must have the machine alone (the
 speedup measurements, from ``MPGRADE_RUN_LOG``) and the bound that share puts on any
 overlap (1 / share), the bound the machine's CPU puts on it (the serial loop's wall time
-over the time its whole-machine CPU takes on every core, from ``/proc/stat``), whether
+over the time its whole-machine CPU takes on every core, from ``/proc/stat``), how long the
+batch had the machine alone and drained it before (a block of exclusive runs waits for the
+shared runs in flight to end, and new ones wait meanwhile), whether
 both gave the same verdict on every check judged in both, then the batch process's peak
 memory and the gradebook's size per submission for a small and a large class
 (``--scale``, graded on one fast exercise).
@@ -93,6 +95,25 @@ def batch_command(folder: Path, book: Path, *options: str) -> list[str]:
 def exclusive_share(log: Path, wall: float) -> float:
     runs = runlog.read(str(log)) if log.exists() else []
     return sum(r.ended - r.granted for r in runs if r.exclusive) / wall if wall else 0.0
+
+
+BACK_TO_BACK_S = 0.05  # exclusive runs closer than this belong to one block (one measurement)
+
+
+def drains(log: Path) -> tuple[float, list[float]]:
+    """Seconds with the machine alone, and before each block of exclusive runs the time from
+    the last shared run started to the block's start: new shared runs wait while a block waits
+    for the runs in flight to end, so the machine mostly idles then."""
+    runs = runlog.read(str(log)) if log.exists() else []
+    blocks: list[list[float]] = []
+    for r in sorted((r for r in runs if r.exclusive), key=lambda r: r.granted):
+        if blocks and r.granted - blocks[-1][1] < BACK_TO_BACK_S:
+            blocks[-1][1] = r.ended
+        else:
+            blocks.append([r.granted, r.ended])
+    starts = [r.granted for r in runs if not r.exclusive]
+    waits = [begin - max(earlier) for begin, _ in blocks if (earlier := [s for s in starts if s <= begin])]
+    return sum(end - begin for begin, end in blocks), waits
 
 
 def serial_verdicts(
@@ -199,6 +220,12 @@ def throughput(args: argparse.Namespace) -> None:
                 cores = usable_cpus()
                 used = batch_cpu / (cores * batch_wall)
                 print(f"    whole machine busy: {batch_cpu:.1f} CPU-s, {used:.0%} of {cores} cores")
+            alone, waits = drains(batch_log)
+            if waits:
+                print(
+                    f"    machine alone {alone:.1f} s in {len(waits)} blocks; drained before them "
+                    f"{sum(waits):.1f} s (longest {max(waits):.1f} s)"
+                )
             print(f"    checks judged in both: {judged}; different verdicts: {len(differ)}")
             for line in differ:
                 print(f"      {line}")
