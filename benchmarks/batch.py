@@ -226,6 +226,12 @@ def throughput(args: argparse.Namespace) -> None:
                     f"    machine alone {alone:.1f} s in {len(waits)} blocks; drained before them "
                     f"{sum(waits):.1f} s (longest {max(waits):.1f} s)"
                 )
+            gaps = sorted(r.sample_gap_s for r in runlog.read(str(batch_log)) if not r.exclusive)
+            if gaps:
+                print(
+                    f"    longest time between two observer samples of a shared run: median "
+                    f"{1000 * gaps[len(gaps) // 2]:.0f} ms, max {1000 * gaps[-1]:.0f} ms ({len(gaps)} runs)"
+                )
             print(f"    checks judged in both: {judged}; different verdicts: {len(differ)}")
             for line in differ:
                 print(f"      {line}")

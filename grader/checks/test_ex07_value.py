@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -104,7 +105,9 @@ def test_side_by_side(submission: Submission, evidence: dict[str, Any]) -> None:
     overlap = overlap_samples([(p.first_seen, p.last_seen) for p in result.workers()])
     possible = overlap_samples([p.possible_lifetime() for p in result.workers()])
     needed = 0.4 * LIFETIME["child_pause"]
-    evidence.update(overlap_s=round(overlap, 3), possible_overlap_s=round(possible, 3) if possible < 1e9 else None)
+    evidence.update(
+        overlap_s=round(overlap, 3), possible_overlap_s=round(possible, 3) if math.isfinite(possible) else None
+    )
     decision = judge_overlap(overlap, possible, needed)
     if decision is Decision.SKIP:
         skip(

@@ -476,7 +476,6 @@ def run_all(request: RunRequest) -> tuple[RunResult, ...]:
         sleepers=sleepers,
         task_sleepers=task_sleepers,
         hang=_hang_words(load.final) if load.outcome == "timeout" else None,
-        sample_gap_s=sandbox.observer.longest_gap,
     )
     if load.outcome != wire.LOADED or not request.calls:
         return (base,)

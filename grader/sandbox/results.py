@@ -168,7 +168,6 @@ class RunResult:
     api: tuple[ApiEvent, ...] = ()  # taught APIs the call used (when the request recorded them)
     api_recorded: bool = False  # the sandbox's API recorder was in force (else api is empty)
     calls: tuple[WatchedCall, ...] = ()  # calls of the watched worker functions during the call
-    sample_gap_s: float = 0.0  # the longest time between two of the observer's samples in the run
 
     @property
     def wall_s(self) -> float | None:
